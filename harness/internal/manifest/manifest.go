@@ -1,0 +1,229 @@
+// Package manifest reads exercises/manifest.toml, the one list of the kata's exercises in
+// learning order. Verification, the kata CLI and the grader all read it through this package.
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Path is where the manifest lives, relative to the repository root.
+const Path = "exercises/manifest.toml"
+
+// FormatVersion is the manifest format this package reads.
+const FormatVersion = 1
+
+// ErrNoRoot is returned by FindRoot when no folder above the start holds the manifest.
+var ErrNoRoot = errors.New("not inside the kata repository (no " + Path + " found in this folder or above)")
+
+// ErrUnknownExercise is wrapped by Manifest.Lookup when a name matches no exercise.
+var ErrUnknownExercise = errors.New("no such exercise")
+
+// Manifest is the parsed exercises/manifest.toml.
+type Manifest struct {
+	FormatVersion  int        `toml:"format_version"`
+	WelcomeMessage string     `toml:"welcome_message"`
+	FinalMessage   string     `toml:"final_message"`
+	Exercises      []Exercise `toml:"exercises"`
+}
+
+// Exercise is one [[exercises]] entry.
+type Exercise struct {
+	// Name is the folder name under exercises/ and solutions/, such as "01_cell".
+	Name string `toml:"name"`
+	// Title is the seed section's English title, shown to the learner.
+	Title string `toml:"title"`
+	// Seed is the heading of the seed chapter's section the exercise maps into Go.
+	Seed string `toml:"seed"`
+	// Files are the learner-editable files, relative to the exercise folder. They are the only
+	// files the grader takes from a submission.
+	Files []string `toml:"files"`
+	// Points is the exercise's weight in a grade, split evenly over its top-level tests.
+	Points int `toml:"points"`
+	// Imports are the standard-library and module packages the learner files may import when graded.
+	Imports []string `toml:"imports"`
+	// Hints come in levels: a nudge, an approach, nearly the answer. Shown one at a time.
+	Hints []string `toml:"hints"`
+}
+
+var namePattern = regexp.MustCompile(`^([0-9]{2})_([a-z][a-z0-9]*)$`)
+
+// Number is the exercise's position as written in its name (1 for "01_cell").
+func (e Exercise) Number() int {
+	n, _ := strconv.Atoi(e.Name[:2])
+	return n
+}
+
+// Short is the name without its number ("cell" for "01_cell"): the Go package name.
+func (e Exercise) Short() string { return e.Name[3:] }
+
+// Dir is the exercise folder relative to the repository root, with forward slashes.
+func (e Exercise) Dir() string { return "exercises/" + e.Name }
+
+// SolutionDir is the reference solution's folder relative to the repository root.
+func (e Exercise) SolutionDir() string { return "solutions/" + e.Name }
+
+// Package is the exercise's import path pattern for go test, relative to the module root.
+func (e Exercise) Package() string { return "./" + e.Dir() }
+
+// Load reads and checks the manifest of the repository at root.
+func Load(root string) (*Manifest, error) {
+	return LoadFS(os.DirFS(root))
+}
+
+// LoadFS reads and checks the manifest at Path inside fsys.
+func LoadFS(fsys fs.FS) (*Manifest, error) {
+	data, err := fs.ReadFile(fsys, Path)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	return Parse(data)
+}
+
+// Parse decodes and checks a manifest. Unknown keys are an error, so a typo never goes unseen.
+func Parse(data []byte) (*Manifest, error) {
+	var m Manifest
+	md, err := toml.Decode(string(data), &m)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if keys := md.Undecoded(); len(keys) > 0 {
+		return nil, fmt.Errorf("manifest: unknown key %q", keys[0].String())
+	}
+	if err := m.check(); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	return &m, nil
+}
+
+func (m *Manifest) check() error {
+	if m.FormatVersion != FormatVersion {
+		return fmt.Errorf("format_version is %d, this kata reads %d", m.FormatVersion, FormatVersion)
+	}
+	if len(m.Exercises) == 0 {
+		return errors.New("no exercises")
+	}
+	seen := map[string]bool{}
+	for i, e := range m.Exercises {
+		if !namePattern.MatchString(e.Name) {
+			return fmt.Errorf("exercise %d: name %q is not NN_name", i+1, e.Name)
+		}
+		if e.Number() != i+1 {
+			return fmt.Errorf("exercise %s: numbered %d but listed %d", e.Name, e.Number(), i+1)
+		}
+		if seen[e.Short()] {
+			return fmt.Errorf("exercise %s: name used twice", e.Name)
+		}
+		seen[e.Short()] = true
+		switch {
+		case e.Title == "":
+			return fmt.Errorf("exercise %s: no title", e.Name)
+		case e.Seed == "":
+			return fmt.Errorf("exercise %s: no seed section", e.Name)
+		case len(e.Files) == 0:
+			return fmt.Errorf("exercise %s: no learner files", e.Name)
+		case e.Points <= 0:
+			return fmt.Errorf("exercise %s: points must be > 0", e.Name)
+		case len(e.Hints) < 3:
+			return fmt.Errorf("exercise %s: %d hint levels, want 3 (a nudge, an approach, nearly the answer)", e.Name, len(e.Hints))
+		}
+		for _, f := range e.Files {
+			if f != filepath.Base(f) || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
+				return fmt.Errorf("exercise %s: learner file %q must be a plain .go file in the exercise folder", e.Name, f)
+			}
+		}
+	}
+	return nil
+}
+
+// Lookup finds an exercise by its full name ("01_cell"), its short name ("cell") or its
+// number ("1" or "01"). The error wraps ErrUnknownExercise and suggests the closest names.
+func (m *Manifest) Lookup(name string) (Exercise, error) {
+	key := strings.ToLower(strings.TrimSpace(name))
+	key = strings.TrimSuffix(strings.TrimPrefix(key, "exercises/"), "/")
+	for _, e := range m.Exercises {
+		if key == e.Name || key == e.Short() {
+			return e, nil
+		}
+		if n, err := strconv.Atoi(key); err == nil && n == e.Number() {
+			return e, nil
+		}
+	}
+	if close := m.Closest(key, 3); len(close) > 0 {
+		return Exercise{}, fmt.Errorf("%w %q; did you mean %s?", ErrUnknownExercise, name, strings.Join(close, ", "))
+	}
+	return Exercise{}, fmt.Errorf("%w %q", ErrUnknownExercise, name)
+}
+
+// Closest returns up to n exercise names nearest to name by edit distance, nearest first.
+func (m *Manifest) Closest(name string, n int) []string {
+	type scored struct {
+		name string
+		d    int
+	}
+	var all []scored
+	for _, e := range m.Exercises {
+		d := min(distance(name, e.Name), distance(name, e.Short()))
+		if d <= max(2, len(name)/2) {
+			all = append(all, scored{e.Name, d})
+		}
+	}
+	// Insertion sort keeps manifest order among equals.
+	for i := 1; i < len(all); i++ {
+		for j := i; j > 0 && all[j].d < all[j-1].d; j-- {
+			all[j], all[j-1] = all[j-1], all[j]
+		}
+	}
+	var out []string
+	for i := 0; i < len(all) && i < n; i++ {
+		out = append(out, all[i].name)
+	}
+	return out
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// FindRoot walks up from dir to the repository root: the first folder holding Path.
+func FindRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(Path))); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", ErrNoRoot
+		}
+		dir = parent
+	}
+}

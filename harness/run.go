@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Run runs body as the test t of an exercise. It first calls RequireRace and VerifyNoLeaks
+// (unless WithoutLeakCheck), then runs body in a goroutine of its own under a watchdog:
+//
+//   - when body returns, Run returns;
+//   - when body panics, the panic fails t with the panic's value and the frames of the exercise
+//     folder, and later tests still run (a panic in a goroutine that body started itself still
+//     ends the test binary, as in any Go test);
+//   - when body is still running after the timeout (DefaultTimeout, or WithTimeout), Run fails t
+//     with a short report of where the exercise's goroutines are blocked and returns, leaving
+//     body behind. Whatever body reports after that is dropped, and the leak checks of later
+//     tests ignore the goroutines it left.
+//
+// body may call t.Fatal and require's checks as usual. It must not call t.Parallel.
+func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
+	t.Helper()
+	if !RaceEnabled {
+		t.Fatalf("this exercise needs the race detector: go test -race ./%s", exerciseDir(1))
+	}
+	c := newConfig(opts)
+	if c.checkLeaks {
+		VerifyNoLeaks(t, c.leakOpts...)
+	}
+	_, testFile, _, _ := runtime.Caller(1)
+	dir := filepath.Dir(testFile)
+
+	var abandoned atomic.Bool
+	var panicked string // set before done is closed
+	done := make(chan struct{})
+	started := make(chan int64, 1)
+	go func() {
+		defer close(done)
+		started <- currentGoroutineID()
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			// r == nil is runtime.Goexit from t.FailNow. After the watchdog fired, whatever
+			// body reports (and the panic testing raises for it) belongs to a test that is over.
+			if r := recover(); r != nil && !abandoned.Load() {
+				panicked = fmt.Sprintf("panic: %v\n%s", r, panicReport(debug.Stack(), dir))
+			}
+		}()
+		body(t)
+		returned = true
+	}()
+	bodyID := <-started
+
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		if panicked != "" {
+			t.Error(panicked)
+		}
+	case <-timer.C:
+		abandoned.Store(true)
+		t.Errorf("%s did not finish within %v: something is blocked.\n%s",
+			t.Name(), c.timeout, stuckReport(allStacks(), dir, bodyID))
+	}
+}
+
+func currentGoroutineID() int64 {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	var id int64
+	fmt.Sscanf(string(buf), "goroutine %d ", &id)
+	return id
+}
+
+func allStacks() []byte {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}

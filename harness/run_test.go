@@ -1,0 +1,106 @@
+package harness_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kata-go/concurrency/harness"
+)
+
+// The fixture tests below are meant to fail. They run only in a child process started by the
+// tests after them, which read the child's verdicts.
+var fixtures = os.Getenv("HARNESS_FIXTURES") == "1"
+
+func fixture(t *testing.T) {
+	if !fixtures {
+		t.Skip("fixture: runs only inside TestRun_*")
+	}
+}
+
+func blockForever(ch chan struct{}) { <-ch }
+
+func TestFixture_Stuck(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		blockForever(make(chan struct{}))
+	}, harness.WithTimeout(300*time.Millisecond))
+}
+
+func TestFixture_StuckThenReleasedByCleanup(t *testing.T) {
+	fixture(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	harness.Run(t, func(t *testing.T) {
+		<-release
+		t.Errorf("reported after the watchdog: must be dropped, not crash the binary")
+	}, harness.WithTimeout(300*time.Millisecond))
+}
+
+func TestFixture_Panics(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		var m map[string]int
+		m["x"] = 1
+	})
+}
+
+func TestFixture_Leaks(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		go blockForever(make(chan struct{}))
+	})
+}
+
+func TestFixture_FatalStopsBody(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		t.Fatal("fatal from the body")
+		panic("not reached")
+	})
+}
+
+func TestFixture_AfterTheOthers(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {})
+}
+
+// runFixtures runs this test binary's fixtures in a child and returns its output.
+func runFixtures(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestFixture_", "-test.v")
+	cmd.Env = append(os.Environ(), "HARNESS_FIXTURES=1", "GORACE=atexit_sleep_ms=0")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("fixtures passed; they are built to fail:\n%s", out)
+	}
+	return string(out)
+}
+
+func TestRun_FixturesReportEachFailureAndGoOn(t *testing.T) {
+	out := runFixtures(t)
+	for _, want := range []string{
+		"--- FAIL: TestFixture_Stuck ",
+		"TestFixture_Stuck did not finish within 300ms",
+		"blockForever (run_test.go:",
+		"--- FAIL: TestFixture_StuckThenReleasedByCleanup ",
+		"--- FAIL: TestFixture_Panics ",
+		"panic: assignment to entry in nil map",
+		"--- FAIL: TestFixture_Leaks ",
+		"goroutines left running after the test",
+		"--- FAIL: TestFixture_FatalStopsBody ",
+		"fatal from the body",
+		"--- PASS: TestFixture_AfterTheOthers ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fixture output lacks %q; output:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"not reached", "must be dropped", "has completed"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("fixture output has %q; output:\n%s", bad, out)
+		}
+	}
+}
