@@ -2,9 +2,11 @@ package harness
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +37,10 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	_, testFile, _, _ := runtime.Caller(1)
 	dir := filepath.Dir(testFile)
 
+	// Goroutines from before this test (an earlier test's stuck body, say) are not its own.
+	before := goroutineIDs(allStacks())
+	before[currentGoroutineID()] = true
+
 	var abandoned atomic.Bool
 	var panicked string // set before done is closed
 	done := make(chan struct{})
@@ -51,6 +57,11 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 			// body reports (and the panic testing raises for it) belongs to a test that is over.
 			if r := recover(); r != nil && !abandoned.Load() {
 				panicked = fmt.Sprintf("panic: %v\n%s", r, panicReport(debug.Stack(), dir))
+				if strings.Contains(fmt.Sprint(r), "deadlock") { // testing/synctest's report
+					skip := maps.Clone(before)
+					skip[currentGoroutineID()] = true
+					panicked += "\n" + stuckReport(allStacks(), dir, -1, skip)
+				}
 			}
 		}()
 		body(t)
@@ -68,7 +79,7 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	case <-timer.C:
 		abandoned.Store(true)
 		t.Errorf("%s did not finish within %v: something is blocked.\n%s",
-			t.Name(), c.timeout, stuckReport(allStacks(), dir, bodyID))
+			t.Name(), c.timeout, stuckReport(allStacks(), dir, bodyID, before))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/kata-go/concurrency/harness"
@@ -63,6 +64,20 @@ func TestFixture_FatalStopsBody(t *testing.T) {
 	})
 }
 
+func TestFixture_StuckInSubtest(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		t.Run("sub", func(t *testing.T) { blockForever(make(chan struct{})) })
+	}, harness.WithTimeout(300*time.Millisecond))
+}
+
+func TestFixture_SynctestDeadlock(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) { blockForever(make(chan struct{})) })
+	})
+}
+
 func TestFixture_AfterTheOthers(t *testing.T) {
 	fixture(t)
 	harness.Run(t, func(t *testing.T) {})
@@ -93,6 +108,9 @@ func TestRun_FixturesReportEachFailureAndGoOn(t *testing.T) {
 		"goroutines left running after the test",
 		"--- FAIL: TestFixture_FatalStopsBody ",
 		"fatal from the body",
+		"--- FAIL: TestFixture_StuckInSubtest ",
+		"--- FAIL: TestFixture_SynctestDeadlock ",
+		"panic: deadlock: all goroutines in bubble are blocked",
 		"--- PASS: TestFixture_AfterTheOthers ",
 	} {
 		if !strings.Contains(out, want) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -100,9 +101,10 @@ func isLearnerFile(file, dir string) bool {
 }
 
 // stuckReport says where the exercise's goroutines are blocked: only their frames in the
-// exercise's own files, goroutines with the same frames grouped, at most a dozen groups.
-func stuckReport(dump []byte, dir string, bodyID int64) string {
-	var b strings.Builder
+// exercise's own files, goroutines with the same frames grouped, at most a dozen groups; then
+// where the test's own goroutines wait, the body's (bodyID) first. Goroutines in skip (those that
+// were there before the test began, and the reporting goroutine) are left out.
+func stuckReport(dump []byte, dir string, bodyID int64, skip map[int64]bool) string {
 	type group struct {
 		ids   []string
 		state string
@@ -110,23 +112,28 @@ func stuckReport(dump []byte, dir string, bodyID int64) string {
 	}
 	var groups []*group
 	index := map[string]*group{}
-	var testWaits string
+	var testWaits []string
 	for _, g := range parseStacks(dump) {
+		if skip[g.id] {
+			continue
+		}
 		var lines []string
 		for _, f := range g.frames {
 			if isLearnerFile(f.file, dir) {
 				lines = append(lines, f.String())
 			}
 		}
-		if g.id == bodyID {
+		if len(lines) == 0 {
 			for _, f := range g.frames {
-				if inDir(f.file, dir) && !isLearnerFile(f.file, dir) {
-					testWaits = f.String()
+				if inDir(f.file, dir) {
+					if g.id == bodyID {
+						testWaits = append([]string{f.String()}, testWaits...)
+					} else if !slices.Contains(testWaits, f.String()) {
+						testWaits = append(testWaits, f.String())
+					}
 					break
 				}
 			}
-		}
-		if len(lines) == 0 {
 			continue
 		}
 		if isLearnerFile(g.createdBy.file, dir) {
@@ -141,6 +148,7 @@ func stuckReport(dump []byte, dir string, bodyID int64) string {
 		index[key] = gr
 		groups = append(groups, gr)
 	}
+	var b strings.Builder
 	if len(groups) == 0 {
 		b.WriteString("None of your code is running: the test is waiting for something your code should have done (a close, a send, a return, a call).\n")
 	} else {
@@ -160,8 +168,8 @@ func stuckReport(dump []byte, dir string, bodyID int64) string {
 			fmt.Fprintf(&b, "      %s\n", l)
 		}
 	}
-	if testWaits != "" {
-		fmt.Fprintf(&b, "The test is waiting at %s.\n", testWaits)
+	if len(testWaits) > 0 {
+		fmt.Fprintf(&b, "The test is waiting at %s.\n", strings.Join(first(testWaits, 4), ", "))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -187,4 +195,13 @@ func panicReport(stack []byte, dir string) string {
 		return string(stack)
 	}
 	return "at:\n" + strings.Join(lines, "\n")
+}
+
+// goroutineIDs returns the IDs of the goroutines in dump.
+func goroutineIDs(dump []byte) map[int64]bool {
+	ids := map[int64]bool{}
+	for _, g := range parseStacks(dump) {
+		ids[g.id] = true
+	}
+	return ids
 }

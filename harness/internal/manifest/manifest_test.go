@@ -1,0 +1,108 @@
+package manifest_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/kata-go/concurrency/harness/internal/manifest"
+)
+
+const good = `format_version = 1
+[[exercises]]
+name = "01_cell"
+title = "Changing the Unchangeable"
+seed = "Changing the Unchangeable"
+files = ["cell.go"]
+points = 10
+hints = ["a", "b", "c"]
+
+[[exercises]]
+name = "02_rc"
+title = "Shared References"
+seed = "Shared References"
+files = ["rc.go"]
+points = 10
+hints = ["a", "b", "c"]
+`
+
+func TestParse_Good(t *testing.T) {
+	m, err := manifest.Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Exercises) != 2 {
+		t.Fatalf("got %d exercises, want 2", len(m.Exercises))
+	}
+	e := m.Exercises[1]
+	if e.Number() != 2 || e.Short() != "rc" || e.Dir() != "exercises/02_rc" || e.SolutionDir() != "solutions/02_rc" || e.Package() != "./exercises/02_rc" {
+		t.Errorf("02_rc: Number %d, Short %q, Dir %q, SolutionDir %q, Package %q", e.Number(), e.Short(), e.Dir(), e.SolutionDir(), e.Package())
+	}
+}
+
+func TestParse_Rejects(t *testing.T) {
+	for _, tc := range []struct{ name, edit, from, want string }{
+		{"unknown key", `points = 10`, "points = 10\npionts = 3", `unknown key "exercises.pionts"`},
+		{"format version", `format_version = 1`, `format_version = 2`, "format_version is 2"},
+		{"numbering", `name = "02_rc"`, `name = "03_rc"`, "numbered 3 but listed 2"},
+		{"bad name", `name = "02_rc"`, `name = "rc"`, `name "rc" is not NN_name`},
+		{"hints", `hints = ["a", "b", "c"]`, `hints = ["a"]`, "1 hint levels, want 3"},
+		{"test file", `files = ["rc.go"]`, `files = ["rc_test.go"]`, "must be a plain .go file"},
+		{"path", `files = ["rc.go"]`, `files = ["../rc.go"]`, "must be a plain .go file"},
+		{"points", `points = 10`, `points = 0`, "points must be > 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := strings.Replace(good, tc.edit, tc.from, 1)
+			_, err := manifest.Parse([]byte(data))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse(%s) = %v, want an error containing %q", tc.name, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	m, err := manifest.Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"01_cell", "cell", "1", "01", "CELL", "exercises/01_cell/"} {
+		e, err := m.Lookup(name)
+		if err != nil || e.Name != "01_cell" {
+			t.Errorf("Lookup(%q) = %q, %v; want 01_cell", name, e.Name, err)
+		}
+	}
+	_, err = m.Lookup("cel")
+	if !errors.Is(err, manifest.ErrUnknownExercise) || !strings.Contains(err.Error(), "did you mean 01_cell?") {
+		t.Errorf(`Lookup("cel") = %v; want ErrUnknownExercise suggesting 01_cell`, err)
+	}
+	_, err = m.Lookup("zzzzzzzzzz")
+	if !errors.Is(err, manifest.ErrUnknownExercise) || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf(`Lookup("zzzzzzzzzz") = %v; want ErrUnknownExercise with no suggestion`, err)
+	}
+}
+
+func TestLoadFS(t *testing.T) {
+	_, err := manifest.LoadFS(fstest.MapFS{})
+	if err == nil {
+		t.Fatal("LoadFS of an empty tree: no error")
+	}
+	m, err := manifest.LoadFS(fstest.MapFS{manifest.Path: {Data: []byte(good)}})
+	if err != nil || len(m.Exercises) != 2 {
+		t.Fatalf("LoadFS = %v, %v", m, err)
+	}
+}
+
+func TestFindRoot(t *testing.T) {
+	root, err := manifest.FindRoot(".")
+	if err != nil {
+		t.Fatalf("FindRoot from inside the repository: %v", err)
+	}
+	if _, err := manifest.Load(root); err != nil {
+		t.Errorf("the repository's own manifest: %v", err)
+	}
+	if _, err := manifest.FindRoot(t.TempDir()); !errors.Is(err, manifest.ErrNoRoot) {
+		t.Errorf("FindRoot(empty temp dir) = %v, want ErrNoRoot", err)
+	}
+}
