@@ -1,0 +1,109 @@
+package verify_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestVerify_FailsOnABadExercise proves that verification can fail: it runs the verification
+// of a copy of 01_cell whose "mutant" behaves exactly like the solution and whose "alternate"
+// is wrong, and expects both to be reported.
+func TestVerify_FailsOnABadExercise(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a fixture repository; skipped with -short")
+	}
+	if os.Getenv("KATA_VERIFY_FIXTURE") != "" {
+		t.Skip("already inside a fixture")
+	}
+	dir := t.TempDir()
+	for _, p := range []string{"go.mod", "go.sum", "harness", "harness/internal/manifest", "harness/internal/runner",
+		"harness/internal/verify", "exercises/01_cell", "solutions/01_cell"} {
+		copyFiles(t, filepath.Join(root, p), filepath.Join(dir, p))
+	}
+	m, err := os.ReadFile(filepath.Join(root, "exercises", "manifest.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(m), "\n[[exercises]]\nname = \"02_")
+	write(t, filepath.Join(dir, "exercises", "manifest.toml"), first)
+
+	solution, err := os.ReadFile(solutionFile(man.Exercises[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, err := os.ReadFile(filepath.Join(root, "harness/testdata/mutants/01_cell/take_keeps_value.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		write(t, filepath.Join(dir, "harness/testdata/mutants/01_cell", "same_as_solution"+string(rune('a'+i))+".go"),
+			"// Mutant of 01_cell: nothing at all, it is the solution with a comment.\n\n"+string(solution))
+	}
+	write(t, filepath.Join(dir, "harness/testdata/alternates/01_cell/wrong.go"),
+		"// Alternate of 01_cell: not correct at all, Take keeps the value.\n"+strings.SplitN(string(wrong), "\n", 2)[1])
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-run=^TestExercises$", "./harness/internal/verify")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "KATA_VERIFY_FIXTURE=1", "GORACE=atexit_sleep_ms=0", "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("verification passed on a fixture it must reject:\n%s", out)
+	}
+	for _, want := range []string{
+		"--- FAIL: TestExercises/01_cell/mutant=same_as_solutiona",
+		"was not caught: every test of 01_cell passed on it",
+		"--- FAIL: TestExercises/01_cell/alternate=wrong",
+		"TestCell_TakeLeavesTheZeroValue failed",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("verification output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "--- FAIL: TestExercises/01_cell/solution") || strings.Contains(string(out), "--- FAIL: TestExercises/01_cell/stub") {
+		t.Errorf("verification blamed the fixture's stub or solution, which are fine:\n%s", out)
+	}
+}
+
+// copyFiles copies the regular files of from (not its sub-folders) into to.
+func copyFiles(t *testing.T, from, to string) {
+	t.Helper()
+	info, err := os.Stat(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.IsDir() {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, to, string(data))
+		return
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			copyFiles(t, filepath.Join(from, e.Name()), filepath.Join(to, e.Name()))
+		}
+	}
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), fs.FileMode(0o644)); err != nil {
+		t.Fatal(err)
+	}
+}
