@@ -103,7 +103,7 @@ func (p *Player) DropRoles() {
 // JoinTeam adds mates to p's team. It shares the players themselves (the *Player pointers),
 // never copies of them: whatever happens to a mate later is what p's team sees, and what
 // everybody else holding that *Player sees. Each call adds to the team; it does not add p to
-// the mates' own teams.
+// the mates' own teams. The caller may reuse the mates slice afterwards.
 func (p *Player) JoinTeam(mates ...*Player) {
 	// TODO: implement.
 }

@@ -332,11 +332,13 @@ func TestPlayer_JoinTeamSharesNeverCopies(t *testing.T) {
 		require.NotNil(t, mates[1], "NewPlayer returned nil")
 		team := rc.NewPlayer("Team", 0)
 		require.NotNil(t, team, "NewPlayer returned nil")
+		ben, cid := mates[0], mates[1]
 		team.JoinTeam(mates...)
 		mates[0] = rc.NewPlayer("Zed", 100) // the caller reuses its slice
 		team.RallyTeam()
-		assert.Equal(t, 100, mates[0].Strength, "the caller's slice changed after JoinTeam(mates...): the team must not follow the caller's slice")
-		assert.Equal(t, 3, mates[1].Strength, "JoinTeam(Ben, Cid); RallyTeam(): Cid.Strength")
+		assert.Equal(t, 2, ben.Strength, "team.JoinTeam(mates...) with Ben and Cid, then the caller put Zed in mates[0], then team.RallyTeam(): Ben.Strength = %d, want 2: the team holds the players joined, not the caller's slice", ben.Strength)
+		assert.Equal(t, 100, mates[0].Strength, "Zed never joined the team, yet RallyTeam() changed him: copy mates into the team, do not keep the caller's slice")
+		assert.Equal(t, 3, cid.Strength, "team.JoinTeam(Ben, Cid); team.RallyTeam(): Cid.Strength")
 	})
 }
 

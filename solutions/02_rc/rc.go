@@ -10,6 +10,8 @@
 // concurrent version.
 package rc
 
+import "fmt"
+
 // Rc is a handle onto a shared box holding one value and a count of the live handles onto it.
 // A handle is live from New, NewWithDrop or Clone until its own Drop.
 type Rc[T any] struct {
@@ -51,7 +53,7 @@ func (r *Rc[T]) Value() T {
 
 func (r *Rc[T]) mustBeLive(call string) {
 	if r.dropped {
-		panic("rc: " + call + " called on a dropped handle: the handle must be live (clone it before you drop it)")
+		panic(fmt.Sprintf("rc: %s needs a live handle, got a dropped *Rc[%T]", call, r.box.value))
 	}
 }
 
@@ -125,7 +127,7 @@ func (p *Player) DropRoles() {
 // JoinTeam adds mates to p's team. It shares the players themselves (the *Player pointers),
 // never copies of them: whatever happens to a mate later is what p's team sees, and what
 // everybody else holding that *Player sees. Each call adds to the team; it does not add p to
-// the mates' own teams.
+// the mates' own teams. The caller may reuse the mates slice afterwards.
 func (p *Player) JoinTeam(mates ...*Player) {
 	p.team = append(p.team, mates...)
 }
