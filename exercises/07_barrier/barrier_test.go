@@ -1,0 +1,402 @@
+package barrier_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	barrier "github.com/kata-go/concurrency/exercises/07_barrier"
+	"github.com/kata-go/concurrency/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
+
+// These tests use real goroutines, not testing/synctest: a Barrier may well be built on
+// sync.Mutex, and synctest cannot wait for a goroutine that waits for a mutex. To know that a
+// goroutine is waiting inside Wait, the tests look at its stack (runtime.Stack) until it is
+// blocked in package barrier; no test sleeps for a fixed time, and the time limit (patience)
+// only ends a test that has already gone wrong.
+
+// patience is how long a test waits for something that should happen at once.
+const patience = 3 * time.Second
+
+// Task 1: New.
+
+func TestNew_PanicsWhenNIsLessThanOne(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		for _, n := range []int{0, -1 - harness.Rand(t).IntN(100)} {
+			msg, panicked := panicMessage(func() { barrier.New(n) })
+			if assert.True(t, panicked, "New(%d) should panic", n) {
+				assert.Equal(t, fmt.Sprintf("barrier: n must be >= 1, got %d", n), msg, "New(%d) panicked with", n)
+			}
+		}
+	})
+}
+
+func TestWait_OneGoroutineBarrierNeverBlocks(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		k := harness.Rand(t).IntN(20) + 5
+		b := newBarrier(t, 1)
+		for i := range k {
+			a := arrive(b, nil)
+			r := collect(t, []*arrival{a}, fmt.Sprintf("Wait number %d on New(1)", i+1))
+			require.True(t, r[0].leader, "Wait number %d on New(1) = false: with n = 1 every Wait is a whole generation, so its goroutine is the leader", i+1)
+		}
+		// Several at once: each is a generation of its own.
+		var as []*arrival
+		for range k {
+			as = append(as, arrive(b, nil))
+		}
+		for i, r := range collect(t, as, fmt.Sprintf("%d goroutines calling Wait at once on New(1)", k)) {
+			assert.True(t, r.leader, "Wait on New(1) from goroutine %d of %d at once = false, want true", i+1, k)
+		}
+		leader, err := b.WaitContext(context.Background())
+		assert.NoError(t, err, "WaitContext on New(1)")
+		assert.True(t, leader, "WaitContext on New(1): leader = false, want true")
+	})
+}
+
+// Task 2: Wait.
+
+func TestWait_NobodyPassesUntilAllNArrive(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		n := harness.Rand(t).IntN(6) + 3
+		b := newBarrier(t, n)
+		for gen := 1; gen <= 3; gen++ {
+			var as []*arrival
+			for range n - 1 {
+				as = append(as, arrive(b, nil))
+			}
+			requireBlocked(t, as, fmt.Sprintf("New(%d), generation %d, with %d goroutines in Wait", n, gen, n-1))
+			as = append(as, arrive(b, nil))
+			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, once the %dth goroutine called Wait", n, gen, n))
+			assert.Equal(t, 1, leaders(rs), "New(%d), generation %d: leaders among the %d goroutines that returned from Wait, want exactly 1", n, gen, n)
+		}
+	})
+}
+
+func TestWait_ExactlyOneLeaderPerGeneration(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		for round := range 20 {
+			n := r.IntN(8) + 2
+			b := newBarrier(t, n)
+			for gen := 1; gen <= 2; gen++ {
+				var as []*arrival
+				for range n {
+					as = append(as, arrive(b, nil))
+				}
+				rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, %d goroutines calling Wait at once", n, gen, n))
+				require.Equal(t, 1, leaders(rs), "New(%d) (barrier %d), generation %d: %d goroutines returned from Wait with leader = true, want exactly 1", n, round+1, gen, leaders(rs))
+			}
+		}
+	})
+}
+
+func TestWait_ReusableForManyGenerations(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		const gens = 50
+		n := harness.Rand(t).IntN(5) + 2
+		b := newBarrier(t, n)
+		var arrived, leaders [gens]atomic.Int64
+		var passed [gens]atomic.Int64
+		var mu sync.Mutex
+		var mixed []string
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				for g := range gens {
+					arrived[g].Add(1)
+					if b.Wait() {
+						leaders[g].Add(1)
+					}
+					passed[g].Add(1)
+					if got := arrived[g].Load(); got != int64(n) {
+						mu.Lock()
+						mixed = append(mixed, fmt.Sprintf("generation %d: a goroutine returned from Wait when only %d of its %d goroutines had arrived", g+1, got, n))
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		done := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(patience):
+			g := 0
+			for g < gens-1 && passed[g].Load() == int64(n) {
+				g++
+			}
+			t.Fatalf("New(%d): %d goroutines calling Wait %d times each did not finish: generation %d is stuck with %d goroutines arrived and %d returned (a lost wake-up, or a goroutine of the next generation mixed into this one?)",
+				n, n, gens, g+1, arrived[g].Load(), passed[g].Load())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range mixed[:min(len(mixed), 5)] {
+			t.Errorf("New(%d): %s: nobody may pass before all n of a generation arrive", n, m)
+		}
+		for g := range gens {
+			if got := leaders[g].Load(); got != 1 {
+				t.Errorf("New(%d), generation %d of %d: %d leaders, want exactly 1", n, g+1, gens, got)
+			}
+		}
+	})
+}
+
+// Task 3: WaitContext.
+
+func TestWaitContext_CompletesLikeWait(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		n := r.IntN(6) + 2
+		b := newBarrier(t, n)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		for gen := 1; gen <= 5; gen++ {
+			var as []*arrival
+			for i := range n {
+				if i == 0 || r.IntN(2) == 0 {
+					as = append(as, arrive(b, ctx))
+				} else {
+					as = append(as, arrive(b, nil))
+				}
+			}
+			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, Wait and WaitContext at once", n, gen))
+			for _, res := range rs {
+				assert.NoError(t, res.err, "New(%d), generation %d: WaitContext with a context that is not done", n, gen)
+			}
+			assert.Equal(t, 1, leaders(rs), "New(%d), generation %d: leaders among the goroutines of Wait and WaitContext, want exactly 1", n, gen)
+		}
+	})
+}
+
+func TestWaitContext_ReturnsCtxErrWhenDoneFirst(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		n := harness.Rand(t).IntN(6) + 2
+		b := newBarrier(t, n)
+
+		ctx, cancel := context.WithCancel(context.Background())
+		a := arrive(b, ctx)
+		requireBlocked(t, []*arrival{a}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
+		cancel()
+		r := collect(t, []*arrival{a}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
+		assert.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
+		assert.False(t, r.leader, "New(%d): WaitContext after its context was cancelled: leader = true, want false", n)
+
+		// A context that is already done: the goroutine cannot complete the generation.
+		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		assert.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
+
+		expired, stop := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer stop()
+		r = collect(t, []*arrival{arrive(b, expired)}, fmt.Sprintf("New(%d): WaitContext with a deadline in the past", n))[0]
+		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "New(%d): WaitContext with a deadline in the past should return ctx.Err()", n)
+	})
+}
+
+func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		n := harness.Rand(t).IntN(5) + 2
+		b := newBarrier(t, n)
+
+		// One of n-1 waiting goroutines gives up...
+		ctx, cancel := context.WithCancel(context.Background())
+		quitter := arrive(b, ctx)
+		var waiters []*arrival
+		for range n - 2 {
+			waiters = append(waiters, arrive(b, nil))
+		}
+		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
+		cancel()
+		r := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
+		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
+
+		// ...so n-1 goroutines waiting are not enough...
+		waiters = append(waiters, arrive(b, nil))
+		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, with %d goroutines in Wait", n, n-1))
+		// ...and the nth completes the generation.
+		waiters = append(waiters, arrive(b, nil))
+		rs := collect(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, once %d goroutines called Wait", n, n))
+		assert.Equal(t, 1, leaders(rs), "New(%d) after one WaitContext withdrew: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
+
+		// A WaitContext whose context is already done withdraws at once.
+		ctx, cancel = context.WithCancel(context.Background())
+		cancel()
+		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
+		waiters = nil
+		for range n - 1 {
+			waiters = append(waiters, arrive(b, nil))
+		}
+		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after a WaitContext with a cancelled context withdrew, with %d goroutines in Wait", n, n-1))
+		waiters = append(waiters, arrive(b, nil))
+		rs = collect(t, waiters, fmt.Sprintf("New(%d), the generation after a WaitContext withdrew, once %d goroutines called Wait", n, n))
+		assert.Equal(t, 1, leaders(rs), "New(%d), the generation after a WaitContext withdrew: leaders, want exactly 1", n)
+	})
+}
+
+// Helpers.
+
+func newBarrier(t *testing.T, n int) *barrier.Barrier {
+	t.Helper()
+	b := barrier.New(n)
+	require.NotNil(t, b, "New(%d) returned nil", n)
+	return b
+}
+
+// arrival is one goroutine calling Wait, or WaitContext, on a barrier.
+type arrival struct {
+	id   int64         // the goroutine's id, as runtime.Stack shows it
+	done chan response // gets what the call returned (buffered: len(done) == 1 once it returned)
+}
+
+type response struct {
+	leader bool
+	err    error
+}
+
+// arrive starts a goroutine that calls b.Wait() (ctx == nil) or b.WaitContext(ctx), and
+// returns once that goroutine is about to make the call.
+func arrive(b *barrier.Barrier, ctx context.Context) *arrival {
+	a := &arrival{done: make(chan response, 1)}
+	ids := make(chan int64)
+	go func() {
+		ids <- goroutineID()
+		var r response
+		if ctx == nil {
+			r.leader = b.Wait()
+		} else {
+			r.leader, r.err = b.WaitContext(ctx)
+		}
+		a.done <- r
+	}()
+	a.id = <-ids
+	return a
+}
+
+// collect waits for every arrival to return and says what each returned. After patience it
+// fails t, saying how many are still blocked.
+func collect(t *testing.T, as []*arrival, what string) []response {
+	t.Helper()
+	rs := make([]response, len(as))
+	timeout := time.After(patience)
+	for i, a := range as {
+		select {
+		case rs[i] = <-a.done:
+		case <-timeout:
+			t.Fatalf("%s: %d of %d goroutines returned, the others are still blocked after %v", what, i, len(as), patience)
+		}
+	}
+	return rs
+}
+
+func leaders(rs []response) int {
+	n := 0
+	for _, r := range rs {
+		if r.leader {
+			n++
+		}
+	}
+	return n
+}
+
+// requireBlocked waits until every goroutine of as is blocked inside package barrier (in a
+// channel operation, a mutex, a sync.Cond, a sleep...), which proves that each of them arrived.
+// It fails t at once when one of them returned instead, and after patience when they are
+// still not all blocked.
+func requireBlocked(t *testing.T, as []*arrival, what string) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for pause := time.Microsecond; ; pause = min(2*pause, time.Millisecond) {
+		blocked := blockedInBarrier(as)
+		for _, a := range as {
+			if len(a.done) > 0 {
+				r := <-a.done
+				t.Fatalf("%s: a goroutine returned (leader %v, err %v) while only %d goroutines had arrived: nobody may pass before the generation is complete", what, r.leader, r.err, len(as))
+			}
+		}
+		if blocked == len(as) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: after %v only %d of the %d goroutines were blocked waiting inside your Barrier's code (a Wait that spins instead of blocking is not accepted)", what, patience, blocked, len(as))
+		}
+		time.Sleep(pause)
+	}
+}
+
+// blockedInBarrier counts the goroutines of as that are blocked, not running, with a frame of
+// package barrier on their stack.
+func blockedInBarrier(as []*arrival) int {
+	ids := map[int64]bool{}
+	for _, a := range as {
+		ids[a.id] = true
+	}
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		id, state := parseHeader(header)
+		if !ids[id] || !strings.Contains(g, "/exercises/07_barrier.") {
+			continue
+		}
+		switch state {
+		case "running", "runnable", "syscall", "preempted":
+		default:
+			count++
+		}
+	}
+	return count
+}
+
+// parseHeader reads "goroutine 42 [sync.Cond.Wait, 2 minutes]:".
+func parseHeader(header string) (id int64, state string) {
+	rest, ok := strings.CutPrefix(header, "goroutine ")
+	if !ok {
+		return 0, ""
+	}
+	num, rest, _ := strings.Cut(rest, " ")
+	id, _ = strconv.ParseInt(num, 10, 64)
+	rest = strings.TrimPrefix(rest, "[")
+	state, _, _ = strings.Cut(rest, "]")
+	state, _, _ = strings.Cut(state, ",")
+	return id, state
+}
+
+func goroutineID() int64 {
+	buf := make([]byte, 64)
+	id, _ := parseHeader(string(buf[:runtime.Stack(buf, false)]))
+	return id
+}
+
+// panicMessage runs f and returns what it panicked with, as text, and whether it panicked.
+func panicMessage(f func()) (msg string, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg, panicked = fmt.Sprint(r), true
+		}
+	}()
+	f()
+	return "", false
+}

@@ -1,0 +1,82 @@
+// Alternate of 07_barrier: only a sync.Mutex: waiters look at the generation number every few
+// microseconds, sleeping in between, and check their context at each look.
+
+// Package barrier is exercise 07: Rust's std::sync::Barrier, the Go way.
+//
+// A barrier is a checkpoint for a group of n goroutines: each one that reaches it waits until
+// all n have reached it, then all of them go on together. Exactly one of each group is told it
+// is the leader (Rust's BarrierWaitResult::is_leader), so that one of them can do the work
+// that follows once, say print "all done". Then the barrier is ready for the next group: it is
+// a join that can be used again and again.
+package barrier
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Barrier lets n goroutines wait for each other, over and over: each group of n calls of Wait
+// (or WaitContext) is one generation. The zero value is not usable: call New. A Barrier is
+// safe for concurrent use by any number of goroutines.
+type Barrier struct {
+	n       int
+	mu      sync.Mutex
+	arrived int    // goroutines waiting in the current generation
+	gen     uint64 // which generation is current
+}
+
+// poll is how long a waiter sleeps between two looks at the generation.
+const poll = 20 * time.Microsecond
+
+// New returns a barrier for groups of n goroutines. It panics with
+// "barrier: n must be >= 1, got 0" (with the value of n) when n < 1.
+func New(n int) *Barrier {
+	if n < 1 {
+		panic(fmt.Sprintf("barrier: n must be >= 1, got %d", n))
+	}
+	return &Barrier{n: n}
+}
+
+// Wait blocks until n goroutines, counting this one, are waiting in the current generation;
+// then all n return together and a new generation begins. Exactly one of the n gets true, the
+// leader; which one is not specified. A goroutine that arrives after a generation is complete
+// belongs to the next one and waits for n more. With n = 1, Wait never blocks and always
+// returns true.
+func (b *Barrier) Wait() (leader bool) {
+	leader, _ = b.WaitContext(context.Background())
+	return leader
+}
+
+// WaitContext is Wait that also gives up when ctx is done first: then it returns false and
+// ctx.Err(), and withdraws from the generation, which still needs n other goroutines to
+// arrive, just as if this one had never come. When the generation completes first, it returns
+// (leader, nil) like Wait. When both happen at about the same moment, either outcome is
+// allowed, but never both: a goroutine that got an error was not counted.
+func (b *Barrier) WaitContext(ctx context.Context) (leader bool, err error) {
+	b.mu.Lock()
+	gen := b.gen
+	b.arrived++
+	if b.arrived == b.n {
+		b.arrived = 0
+		b.gen++
+		b.mu.Unlock()
+		return true, nil
+	}
+	b.mu.Unlock()
+	for {
+		time.Sleep(poll)
+		b.mu.Lock()
+		switch {
+		case b.gen != gen:
+			b.mu.Unlock()
+			return false, nil
+		case ctx.Err() != nil:
+			b.arrived--
+			b.mu.Unlock()
+			return false, ctx.Err()
+		}
+		b.mu.Unlock()
+	}
+}
