@@ -1,0 +1,449 @@
+package resolve_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	resolve "github.com/kata-go/concurrency/exercises/10_resolve"
+	"github.com/kata-go/concurrency/harness"
+	"github.com/kata-go/concurrency/harness/dnstest"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
+
+// failAfter bounds a call on the failure path only: the test DNS server answers in microseconds.
+const failAfter = 3 * time.Second
+
+// zone builds the test server's records: random names under example.test., each with random
+// documentation addresses, distinct across the zone.
+type zone struct {
+	r     *rand.Rand
+	used  map[netip.Addr]bool
+	names map[string][]netip.Addr
+}
+
+func newZone(t *testing.T) *zone {
+	return &zone{r: harness.Rand(t), used: map[netip.Addr]bool{}, names: map[string][]netip.Addr{}}
+}
+
+// name adds a fresh name with v4 IPv4 and v6 IPv6 addresses and returns it, rooted.
+func (z *zone) name(v4, v6 int) string {
+	name := fmt.Sprintf("h%d-%d.example.test.", len(z.names), z.r.IntN(1e6))
+	addrs := []netip.Addr{}
+	for len(addrs) < v4 {
+		a := netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + z.r.IntN(254))})
+		if z.r.IntN(2) == 0 {
+			a = netip.AddrFrom4([4]byte{203, 0, 113, byte(1 + z.r.IntN(254))})
+		}
+		addrs = z.add(addrs, a)
+	}
+	for len(addrs) < v4+v6 {
+		a := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(z.r.IntN(256)), 15: byte(1 + z.r.IntN(255))})
+		addrs = z.add(addrs, a)
+	}
+	z.names[name] = addrs
+	return name
+}
+
+func (z *zone) add(addrs []netip.Addr, a netip.Addr) []netip.Addr {
+	if z.used[a] {
+		return addrs
+	}
+	z.used[a] = true
+	return append(addrs, a)
+}
+
+// missing returns a name that is not in the zone.
+func (z *zone) missing() string {
+	return fmt.Sprintf("nowhere-%d.example.test.", z.r.IntN(1e6))
+}
+
+func (z *zone) port() uint16 { return uint16(1 + z.r.IntN(65535)) }
+
+// want is what SocketAddrs should return for name with port, in no particular order.
+func (z *zone) want(name string, port uint16) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, a := range z.names[name] {
+		out = append(out, netip.AddrPortFrom(a, port))
+	}
+	return out
+}
+
+func hostport(name string, port uint16) string {
+	return fmt.Sprintf("%s:%d", name, port)
+}
+
+func socketAddrs(r *net.Resolver, input string) ([]netip.AddrPort, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	return resolve.SocketAddrs(ctx, r, input)
+}
+
+// checkNoMappedIPv4 fails t for an IPv4 address in its IPv4-mapped IPv6 form.
+func checkNoMappedIPv4(t *testing.T, call string, got []netip.AddrPort) {
+	t.Helper()
+	for _, ap := range got {
+		if ap.Addr().Is4In6() {
+			t.Errorf("%s returned %v, an IPv4 address in IPv4-mapped IPv6 form: want %v (netip.Addr.Unmap)", call, ap, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+			return
+		}
+	}
+}
+
+// Task 1: SocketAddrs.
+
+func TestSocketAddrs_EveryAddressWithThePort(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		both := z.name(1+z.r.IntN(3), 1+z.r.IntN(3))
+		only4 := z.name(1+z.r.IntN(3), 0)
+		only6 := z.name(0, 1+z.r.IntN(3))
+		srv := dnstest.Start(t, z.names)
+
+		for _, name := range []string{both, only4, only6} {
+			port := z.port()
+			input := hostport(name, port)
+			got, err := socketAddrs(srv.Resolver(), input)
+			require.NoError(t, err, "SocketAddrs(%q)", input)
+			checkNoMappedIPv4(t, fmt.Sprintf("SocketAddrs(%q)", input), got)
+			assert.ElementsMatch(t, z.want(name, port), got, "SocketAddrs(%q): every address of the name, each with port %d", input, port)
+		}
+	})
+}
+
+func TestSocketAddrs_IPv4BeforeIPv6(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		// Loopback addresses too: Go's resolver puts ::1 before any IPv4 address (RFC 6724), so
+		// an answer left in the resolver's order has IPv6 first.
+		name := z.name(1+z.r.IntN(2), 1+z.r.IntN(2))
+		z.names[name] = append(z.names[name], netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + z.r.IntN(250))}), netip.IPv6Loopback())
+		srv := dnstest.Start(t, z.names)
+
+		port := z.port()
+		input := hostport(name, port)
+		got, err := socketAddrs(srv.Resolver(), input)
+		require.NoError(t, err, "SocketAddrs(%q)", input)
+		require.ElementsMatch(t, z.want(name, port), got, "SocketAddrs(%q)", input)
+		seen6 := false
+		for _, ap := range got {
+			if ap.Addr().Is6() {
+				seen6 = true
+			} else if seen6 {
+				t.Errorf("SocketAddrs(%q) = %v: IPv4 address %v comes after an IPv6 one, want every IPv4 address first", input, got, ap)
+				break
+			}
+		}
+	})
+}
+
+func TestSocketAddrs_IPLiteralNeedsNoLookup(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		srv := dnstest.Start(t, z.names)
+		v4 := netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + z.r.IntN(254))})
+		v6 := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(1 + z.r.IntN(255))})
+		for _, want := range []netip.AddrPort{
+			netip.AddrPortFrom(v4, z.port()),
+			netip.AddrPortFrom(v6, z.port()),
+			netip.AddrPortFrom(netip.MustParseAddr("203.0.113.7"), 0),
+			netip.AddrPortFrom(netip.IPv6Loopback(), 65535),
+		} {
+			input := want.String() // "198.51.100.7:80", "[2001:db8::1]:443"
+			got, err := socketAddrs(srv.Resolver(), input)
+			require.NoError(t, err, "SocketAddrs(%q)", input)
+			checkNoMappedIPv4(t, fmt.Sprintf("SocketAddrs(%q)", input), got)
+			assert.Equal(t, []netip.AddrPort{want}, got, "SocketAddrs(%q)", input)
+		}
+		assert.Zero(t, srv.TotalQueries(), "DNS queries sent for IP literals, want none: parse the host as an IP address first")
+	})
+}
+
+func TestSocketAddrs_MissingPortIsErrMissingPort(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		name := z.name(1, 1)
+		srv := dnstest.Start(t, z.names)
+		for _, input := range []string{
+			name,
+			strings.TrimSuffix(name, "."),
+			fmt.Sprintf("198.51.100.%d", 1+z.r.IntN(254)),
+			fmt.Sprintf("[2001:db8::%x]", 1+z.r.IntN(0xffff)),
+		} {
+			got, err := socketAddrs(srv.Resolver(), input)
+			if !assert.ErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrMissingPort", input, got, err) {
+				continue
+			}
+			assert.NotErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q): a missing port is not an invalid one", input)
+			assert.Contains(t, err.Error(), input, "SocketAddrs(%q): the error should name the input", input)
+			assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
+		}
+	})
+}
+
+func TestSocketAddrs_InvalidPortIsErrInvalidPort(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		name := z.name(1, 1)
+		srv := dnstest.Start(t, z.names)
+		for _, input := range []string{
+			name + ":http", // a service name is not a port here
+			name + ":65536",
+			name + ":-1",
+			name + ":",
+			fmt.Sprintf("%s:%d", name, 65536+z.r.IntN(100000)),
+			"198.51.100.7:99999",
+			"[2001:db8::1]:https",
+		} {
+			got, err := socketAddrs(srv.Resolver(), input)
+			if !assert.ErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrInvalidPort", input, got, err) {
+				continue
+			}
+			assert.NotErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q): an invalid port is not a missing one", input)
+			assert.Contains(t, err.Error(), input, "SocketAddrs(%q): the error should name the input", input)
+			assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
+		}
+	})
+}
+
+func TestSocketAddrs_UnknownNameIsNotFound(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		z.name(1, 1)
+		srv := dnstest.Start(t, z.names)
+		input := hostport(z.missing(), z.port())
+		got, err := socketAddrs(srv.Resolver(), input)
+		var dnsErr *net.DNSError
+		require.ErrorAs(t, err, &dnsErr, "SocketAddrs(%q) = %v, %v: want an error that is a *net.DNSError (wrap it with %%w, or return it)", input, got, err)
+		assert.True(t, dnsErr.IsNotFound, "SocketAddrs(%q): *net.DNSError %v has IsNotFound false, want true", input, dnsErr)
+		assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
+	})
+}
+
+// Task 2: ResolveAll.
+
+// resolveAll runs ResolveAll with a context that ends after failAfter, and says how long it took.
+func resolveAll(r *net.Resolver, inputs []string, workers int, perLookup time.Duration) ([]resolve.Result, time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	start := time.Now()
+	results := resolve.ResolveAll(ctx, r, inputs, workers, perLookup)
+	return results, time.Since(start)
+}
+
+// checkInputs fails t unless results has one Result per input, in input order.
+func checkInputs(t *testing.T, call string, inputs []string, results []resolve.Result) {
+	t.Helper()
+	require.Len(t, results, len(inputs), "%s: one Result per input", call)
+	for i, res := range results {
+		if res.Input != inputs[i] {
+			got := make([]string, len(results))
+			for j, r := range results {
+				got[j] = r.Input
+			}
+			t.Fatalf("%s: Result %d has Input %q, want %q: results must be in input order, not the order lookups finish\ngot  %q\nwant %q", call, i, res.Input, inputs[i], got, inputs)
+		}
+	}
+}
+
+func TestResolveAll_ResultsInInputOrder(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		first := z.name(1, 1)
+		names := []string{first}
+		for range 3 + z.r.IntN(3) {
+			names = append(names, z.name(z.r.IntN(3), 1+z.r.IntN(2)))
+		}
+		srv := dnstest.Start(t, z.names)
+		// The first input answers last, so the lookups do not finish in input order.
+		srv.Delay(first, 150*time.Millisecond)
+
+		inputs := []string{}
+		ports := map[string]uint16{}
+		for _, name := range names {
+			ports[name] = z.port()
+			inputs = append(inputs, hostport(name, ports[name]))
+		}
+		literal := netip.AddrPortFrom(netip.AddrFrom4([4]byte{203, 0, 113, byte(1 + z.r.IntN(254))}), z.port())
+		missing := hostport(z.missing(), z.port())
+		inputs = append(inputs, literal.String(), missing, strings.TrimSuffix(names[1], "."))
+		z.r.Shuffle(len(inputs)-1, func(i, j int) { inputs[i+1], inputs[j+1] = inputs[j+1], inputs[i+1] })
+
+		workers := 2 + z.r.IntN(3)
+		call := fmt.Sprintf("ResolveAll(%d inputs, workers=%d)", len(inputs), workers)
+		results, _ := resolveAll(srv.Resolver(), inputs, workers, failAfter)
+		checkInputs(t, call, inputs, results)
+		for _, res := range results {
+			switch {
+			case res.Input == literal.String():
+				assert.NoError(t, res.Err, "%s: Result for %q", call, res.Input)
+				assert.Equal(t, []netip.AddrPort{literal}, res.Addrs, "%s: Result for %q", call, res.Input)
+			case res.Input == missing:
+				var dnsErr *net.DNSError
+				if assert.ErrorAs(t, res.Err, &dnsErr, "%s: Result for %q, a name that does not exist", call, res.Input) {
+					assert.True(t, dnsErr.IsNotFound, "%s: Result for %q: IsNotFound", call, res.Input)
+				}
+			case res.Input == strings.TrimSuffix(names[1], "."):
+				assert.ErrorIs(t, res.Err, resolve.ErrMissingPort, "%s: Result for %q", call, res.Input)
+			default:
+				name, _, _ := strings.Cut(res.Input, ".:")
+				name += "."
+				assert.NoError(t, res.Err, "%s: Result for %q", call, res.Input)
+				assert.ElementsMatch(t, z.want(name, ports[name]), res.Addrs, "%s: Result for %q", call, res.Input)
+			}
+		}
+
+		empty, _ := resolveAll(srv.Resolver(), nil, workers, failAfter)
+		assert.Empty(t, empty, "ResolveAll of no inputs")
+	})
+}
+
+func TestResolveAll_NeverMoreThanWorkersLookupsAtOnce(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		workers := 1 + z.r.IntN(3)
+		var inputs []string
+		var names []string
+		for range 2*workers + 1 {
+			names = append(names, z.name(1, 1))
+		}
+		srv := dnstest.Start(t, z.names)
+		for _, name := range names {
+			// Every answer comes late, so lookups started together overlap at the server.
+			srv.Delay(name, 80*time.Millisecond)
+			inputs = append(inputs, hostport(name, 80))
+		}
+
+		call := fmt.Sprintf("ResolveAll(%d names, workers=%d)", len(inputs), workers)
+		results, _ := resolveAll(srv.Resolver(), inputs, workers, failAfter)
+		// A lookup through Go's resolver asks two questions at once (A and AAAA).
+		assert.LessOrEqual(t, srv.MaxInFlight(), 2*workers,
+			"%s: the DNS server saw %d queries at once, want at most %d (A and AAAA of at most %d lookups)", call, srv.MaxInFlight(), 2*workers, workers)
+		checkInputs(t, call, inputs, results)
+		for i, res := range results {
+			assert.NoError(t, res.Err, "%s: Result for %q", call, inputs[i])
+			assert.ElementsMatch(t, z.want(names[i], 80), res.Addrs, "%s: Result for %q", call, inputs[i])
+		}
+	})
+}
+
+func TestResolveAll_NameThatNeverAnswersCostsAtMostPerLookup(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		hung := z.name(1, 1)
+		names := []string{hung, z.name(1, 1), z.name(1, 0), z.name(0, 1)}
+		srv := dnstest.Start(t, z.names)
+		srv.Hang(hung)
+		var inputs []string
+		for _, name := range names {
+			inputs = append(inputs, hostport(name, 8080))
+		}
+
+		// One worker, the name that never answers first: it may cost perLookup, and then each
+		// of the other lookups gets a perLookup of its own.
+		const perLookup = 400 * time.Millisecond
+		call := fmt.Sprintf("ResolveAll(%d names, the first never answering, workers=1, perLookup=%v)", len(inputs), perLookup)
+		results, took := resolveAll(srv.Resolver(), inputs, 1, perLookup)
+		assert.Less(t, took, failAfter-time.Second, "%s took %v: each lookup must end after perLookup (context.WithTimeout)", call, took)
+		checkInputs(t, call, inputs, results)
+		for i, res := range results {
+			if names[i] == hung {
+				assert.Error(t, res.Err, "%s: Result for %q, the name that never answers", call, inputs[i])
+				continue
+			}
+			assert.NoError(t, res.Err, "%s: Result for %q: the name that never answered must not hold up the others (perLookup bounds each lookup, not the whole call)", call, inputs[i])
+			assert.ElementsMatch(t, z.want(names[i], 8080), res.Addrs, "%s: Result for %q", call, inputs[i])
+		}
+	})
+}
+
+func TestResolveAll_CancelledContextEndsEveryLookup(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		var inputs []string
+		var names []string
+		for range 3 + z.r.IntN(3) {
+			names = append(names, z.name(1, 1))
+		}
+		srv := dnstest.Start(t, z.names)
+		for _, name := range names {
+			srv.Hang(name)
+			inputs = append(inputs, hostport(name, 53))
+		}
+
+		// A context the test cancels itself (never t.Context(): it would hide a leak).
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		workers := 1 + z.r.IntN(len(inputs))
+		call := fmt.Sprintf("ResolveAll(%d names that never answer, workers=%d, perLookup=%v)", len(inputs), workers, failAfter)
+		var results []resolve.Result
+		var cancelled time.Time
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			results = resolve.ResolveAll(ctx, srv.Resolver(), inputs, workers, failAfter)
+		}()
+		// Cancel once a lookup is under way (or ResolveAll returned, which is wrong).
+		deadline := time.Now().Add(failAfter)
+	wait:
+		for srv.InFlight() == 0 && time.Now().Before(deadline) {
+			select {
+			case <-returned:
+				break wait
+			case <-time.After(time.Millisecond):
+			}
+		}
+		cancelled = time.Now()
+		cancel()
+		select {
+		case <-returned:
+		case <-time.After(failAfter):
+			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, failAfter)
+		}
+		took := time.Since(cancelled)
+		assert.Less(t, took, 2*time.Second, "%s returned %v after ctx was cancelled: derive each lookup's context from ctx", call, took)
+		checkInputs(t, call, inputs, results)
+		for i, res := range results {
+			assert.Error(t, res.Err, "%s: Result for %q after ctx was cancelled", call, inputs[i])
+		}
+	})
+}
+
+func TestResolveAll_PanicsOnBadArguments(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		srv := dnstest.Start(t, z.names)
+		inputs := []string{"198.51.100.1:80"}
+		for _, tc := range []struct {
+			workers   int
+			perLookup time.Duration
+			want      string
+		}{
+			{0, time.Second, "resolve: workers must be >= 1, got 0"},
+			{-1 - z.r.IntN(9), time.Second, ""},
+			{1, 0, "resolve: perLookup must be > 0, got 0s"},
+			{1, -time.Second, "resolve: perLookup must be > 0, got -1s"},
+		} {
+			if tc.want == "" {
+				tc.want = fmt.Sprintf("resolve: workers must be >= 1, got %d", tc.workers)
+			}
+			got := func() (r any) {
+				defer func() { r = recover() }()
+				resolve.ResolveAll(context.Background(), srv.Resolver(), inputs, tc.workers, tc.perLookup)
+				return nil
+			}()
+			if assert.NotNil(t, got, "ResolveAll(workers=%d, perLookup=%v) should panic with %q", tc.workers, tc.perLookup, tc.want) {
+				assert.Equal(t, tc.want, fmt.Sprint(got), "ResolveAll(workers=%d, perLookup=%v): panic message", tc.workers, tc.perLookup)
+			}
+		}
+	})
+}
