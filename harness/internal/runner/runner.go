@@ -1,5 +1,6 @@
-// Package runner runs `go test -race -json` on one package and turns its events into per-test
-// results. The kata CLI, verification and the grader's compile step all run tests through it.
+// Package runner runs `go test -race -json` on one package (Run) or many (RunPackages) and
+// turns its events into per-test results. The kata CLI, verification and the grader's compile
+// step all run tests through it.
 //
 // Every run sets GORACE=atexit_sleep_ms=0: the race runtime otherwise sleeps a second at every
 // exit of a test binary.
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -47,6 +49,13 @@ type Config struct {
 	Env []string
 	// Timeout bounds the whole go command, build included. Zero means 5 minutes.
 	Timeout time.Duration
+	// TestArgs go to the test binaries after -args, such as "-test.failfast" (which, given
+	// there rather than as the go flag -failfast, stops each package at its first failing test
+	// without stopping the other packages).
+	TestArgs []string
+	// Stream, when set, receives go test's plain-text output as it happens: what
+	// `go test -v` would print, build errors included.
+	Stream io.Writer
 }
 
 // Test is what one test did over every run of it (go test -count runs a test more than once).
@@ -126,7 +135,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), cfg.Env...)
 	cmd.WaitDelay = 5 * time.Second
 	var stderr bytes.Buffer
-	cmd.Stderr = &capped{w: &stderr}
+	stream := cfg.stream()
+	cmd.Stderr = io.MultiWriter(&capped{w: &stderr}, stream)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -135,7 +145,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run go test: %w", err)
 	}
-	res := Parse(stdout)
+	res := parse(stdout, stream)
 	waitErr := cmd.Wait()
 	res.Elapsed = time.Since(start)
 	res.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
@@ -159,6 +169,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
+// stream is cfg.Stream made safe for the two goroutines that write to it (stdout, stderr).
+func (cfg Config) stream() io.Writer {
+	if cfg.Stream == nil {
+		return io.Discard
+	}
+	return &lockedWriter{w: cfg.Stream}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func (cfg Config) args() (args []string, cleanup func(), err error) {
 	cleanup = func() {}
 	args = []string{"test", "-json"}
@@ -175,6 +204,9 @@ func (cfg Config) args() (args []string, cleanup func(), err error) {
 	}
 	args = append(args, cfg.Flags...)
 	args = append(args, cfg.Package)
+	if len(cfg.TestArgs) > 0 {
+		args = append(append(args, "-args"), cfg.TestArgs...)
+	}
 	return args, cleanup, nil
 }
 
@@ -217,7 +249,13 @@ type event struct {
 
 // Parse reads go test -json output (one package) into a Result. Lines that are not JSON
 // events are kept as build output, which is where the go command puts compiler errors.
-func Parse(r io.Reader) *Result {
+func Parse(r io.Reader) *Result { return parse(r, nil) }
+
+// parse is Parse that also copies the plain-text output to stream, when not nil.
+func parse(r io.Reader, stream io.Writer) *Result {
+	if stream == nil {
+		stream = io.Discard
+	}
 	res := &Result{}
 	index := map[string]int{}
 	current := map[string]*strings.Builder{} // output of the run in progress, per test
@@ -230,7 +268,11 @@ func Parse(r io.Reader) *Result {
 		var e event
 		if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &e) != nil {
 			appendCapped(&buildOut, string(line)+"\n")
+			fmt.Fprintf(stream, "%s\n", line)
 			continue
+		}
+		if e.Output != "" {
+			io.WriteString(stream, e.Output)
 		}
 		switch {
 		case e.Action == "build-output":
@@ -325,11 +367,18 @@ func appendCapped(b *strings.Builder, s string) {
 	b.WriteString(s)
 }
 
-// capped is a writer that keeps at most outputCap bytes and drops the rest.
-type capped struct{ w *bytes.Buffer }
+// capped is a writer that keeps at most limit bytes (outputCap when zero) and drops the rest.
+type capped struct {
+	w     *bytes.Buffer
+	limit int
+}
 
 func (c *capped) Write(p []byte) (int, error) {
-	if room := outputCap - c.w.Len(); room > 0 {
+	limit := c.limit
+	if limit == 0 {
+		limit = outputCap
+	}
+	if room := limit - c.w.Len(); room > 0 {
 		c.w.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// command is one kata command, for help and for "did you mean".
+type command struct {
+	name, usage, help string
+}
+
+// Commands lists kata's commands in the order help shows them.
+var commands = []command{
+	{"", "[--json]", "Your progress, then a check of the first exercise not done yet, and what to do next."},
+	{"list", "[--json]", "Every exercise with its status, tests passed, hints seen and attempts."},
+	{"check", "[NAME] [-v|--raw] [--run REGEXP] [--json]", "Runs the tests of an exercise (default: the current one) and explains each failure:\nwhat was expected, what happened, and the line of your file to look at. -v shows go test's own output."},
+	{"next", "[--json]", "Checks the current exercise and, once it passes, moves on to the next one."},
+	{"hint", "[NAME] [--all] [--json]", "Shows the next hint level for an exercise (a nudge, an approach, nearly the answer).\n--all shows again the levels you have seen."},
+	{"watch", "[--poll] [-v|--raw] [--json]", "Checks the current exercise on every save of its files and moves on when it passes.\n--poll looks for changes every half second, for file systems without change events."},
+	{"reset", "NAME [--yes] [--json]", "Puts the stub of an exercise back in place of your file, from git. Asks first, unless --yes."},
+	{"solution", "[NAME] [--json]", "Once an exercise passes: the reference solution, as a diff against your file."},
+	{"doctor", "[--json]", "Checks this machine: the Go version, whether -race works here (and why not), the repository found."},
+	{"verify", "[--short] [--json]", "Runs the repository's own verification (maintainers): every stub fails, every solution passes,\nevery mutant is caught. --short runs the quick subset."},
+	{"grade", "[flags]", "Grades submissions (teachers). See grade --help."},
+	{"help", "", "This text."},
+}
+
+func usageOf(cmd string) string {
+	for _, c := range commands {
+		if c.name == cmd {
+			return strings.TrimSpace(c.name + " " + c.usage)
+		}
+	}
+	return cmd
+}
+
+func helpOf(cmd string) string {
+	for _, c := range commands {
+		if c.name == cmd {
+			return c.help
+		}
+	}
+	return ""
+}
+
+// Help writes the help of the command topic, or the list of commands when topic is "".
+func Help(w io.Writer, name, topic string) int {
+	if topic != "" {
+		for _, c := range commands {
+			if c.name == topic && topic != "" {
+				fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", name, usageOf(topic), c.help)
+				return ExitOK
+			}
+		}
+		fmt.Fprintf(w, "kata: no command %q. Run \"%s help\" for the list.\n", topic, name)
+		return ExitUsage
+	}
+	fmt.Fprintf(w, "kata: the Go concurrency kata's command line.\n\nUsage: %s [COMMAND] [NAME] [FLAGS]\n\n", name)
+	for _, c := range commands {
+		label := c.name
+		if label == "" {
+			label = "(none)"
+		}
+		help := strings.ReplaceAll(c.help, "\n", "\n"+strings.Repeat(" ", 12))
+		fmt.Fprintf(w, "  %-9s %s\n", label, help)
+	}
+	fmt.Fprintf(w, `
+NAME is an exercise: 01_cell, cell or 1 all name the first one.
+Exit codes: 0 all passed, 1 tests failed, 2 a usage or environment error.
+Plain text when NO_COLOR is set or the output is not a terminal; --json for programs.
+Run "%s help COMMAND" for one command's flags.
+`, name)
+	return ExitOK
+}
+
+// Unknown reports an unknown command: exit 2, with the closest command, or the check the
+// learner probably meant when the word is an exercise's name.
+func (a *App) Unknown(word string) int {
+	if e, err := a.Manifest.Lookup(word); err == nil {
+		a.errorf("unknown command %q. To check that exercise: %s", word, a.cmd("check", e.Short()))
+		return ExitUsage
+	}
+	best, bestD := "", 3
+	for _, c := range commands {
+		if c.name == "" {
+			continue
+		}
+		if d := editDistance(word, c.name); d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	if best != "" {
+		a.errorf("unknown command %q; did you mean %s? Run %s for the list.", word, best, a.cmd("help"))
+	} else {
+		a.errorf("unknown command %q. Run %s for the list.", word, a.cmd("help"))
+	}
+	return ExitUsage
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,72 @@
+package diff
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestUnified_SameTextsGiveNothing(t *testing.T) {
+	assert.Empty(t, Unified("a", "b", "x\ny\n", "x\ny\n", 3))
+	assert.Empty(t, Unified("a", "b", "", "", 3))
+}
+
+func TestUnified_OneChangeInTheMiddle(t *testing.T) {
+	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n"
+	b := "1\n2\n3\n4\nfive\n6\n7\n8\n9\n"
+	want := `--- yours
++++ reference
+@@ -2,7 +2,7 @@
+ 2
+ 3
+ 4
+-5
++five
+ 6
+ 7
+ 8
+`
+	assert.Equal(t, want, Unified("yours", "reference", a, b, 3))
+}
+
+func TestUnified_FarApartChangesMakeTwoHunks(t *testing.T) {
+	var a, b []string
+	for i := range 20 {
+		a = append(a, string(rune('a'+i)))
+		b = append(b, string(rune('a'+i)))
+	}
+	b[1] = "B"
+	b = append(b[:15], append([]string{"new"}, b[15:]...)...)
+	got := Unified("x", "y", strings.Join(a, "\n")+"\n", strings.Join(b, "\n")+"\n", 2)
+	assert.Equal(t, `--- x
++++ y
+@@ -1,4 +1,4 @@
+ a
+-b
++B
+ c
+ d
+@@ -14,4 +14,5 @@
+ n
+ o
++new
+ p
+ q
+`, got)
+}
+
+func TestUnified_InsertIntoEmptyAndDeleteAll(t *testing.T) {
+	assert.Equal(t, "--- a\n+++ b\n@@ -0,0 +1,2 @@\n+x\n+y\n", Unified("a", "b", "", "x\ny\n", 3))
+	assert.Equal(t, "--- a\n+++ b\n@@ -1 +0,0 @@\n-x\n", Unified("a", "b", "x\n", "", 3))
+}
+
+func TestLines_IsAShortestScript(t *testing.T) {
+	got := Lines("a\nb\nc\nd\n", "a\nc\nd\ne\n")
+	var ops strings.Builder
+	for _, l := range got {
+		ops.WriteByte(byte(l.Op))
+	}
+	assert.Equal(t, " - +", strings.ReplaceAll(ops.String(), "  ", " "), "keep a, delete b, keep c d, insert e")
+	assert.Len(t, got, 5)
+}

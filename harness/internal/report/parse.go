@@ -1,0 +1,475 @@
+package report
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// testProblems reads the output of one test (or subtest) and returns its problems, and the
+// KATA_SEED that replays its random inputs when the test logged one.
+func (p *places) testProblems(test, output string) (probs []Problem, seed string) {
+	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		switch {
+		case line == raceSeparator && i+1 < len(lines) && lines[i+1] == "WARNING: DATA RACE":
+			j := i + 2
+			for j < len(lines) && lines[j] != raceSeparator {
+				j++
+			}
+			probs = append(probs, p.race(test, lines[i+2:min(j, len(lines))]))
+			i = j
+		case strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: "):
+			probs = append(probs, p.crash(test, lines[i:]))
+			i = len(lines)
+		default:
+			m := messageRE.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			indent := len(m[1])
+			body := []string{m[4]}
+			for i+1 < len(lines) && indentOf(lines[i+1]) > indent {
+				i++
+				body = append(body, strings.TrimPrefix(lines[i], strings.Repeat(" ", indent+4)))
+			}
+			if s := seedRE.FindStringSubmatch(m[4]); s != nil {
+				seed = s[1]
+				continue
+			}
+			if strings.Contains(m[4], "race detected during execution of test") {
+				continue // the race itself is already reported
+			}
+			line, _ := strconv.Atoi(m[3])
+			probs = append(probs, p.message(test, Location{File: p.dir + "/" + m[2], Line: line}, body))
+		}
+	}
+	return probs, seed
+}
+
+const raceSeparator = "=================="
+
+var (
+	// messageRE matches the first line of a t.Error or t.Log message: "    cell_test.go:75: text".
+	messageRE = regexp.MustCompile(`^(\s+)([\w.\-]+\.go):(\d+): ?(.*)$`)
+	seedRE    = regexp.MustCompile(`random inputs came from seed (\d+)`)
+	// frameRE matches a frame of the harness's reports: "(*Barrier).Wait (barrier.go:41)".
+	frameRE = regexp.MustCompile(`^\s*(?:started by )?(\S.*) \(([\w.\-]+\.go):(\d+)\)$`)
+	// stackPosRE matches the position line of a Go stack frame: "\t/path/x.go:12 +0x1d", with
+	// "fp=0x... sp=0x... pc=0x..." after it under GOTRACEBACK=system.
+	stackPosRE = regexp.MustCompile(`^\s+(\S+\.\w+):(\d+)(?: \+0x[0-9a-f]+.*)?$`)
+)
+
+func indentOf(s string) int {
+	if strings.TrimSpace(s) == "" {
+		return 1 << 30 // a blank line inside a message belongs to it
+	}
+	return len(s) - len(strings.TrimLeft(s, " "))
+}
+
+// message turns one t.Error message (first line and continuation lines) into a Problem.
+func (p *places) message(test string, at Location, body []string) Problem {
+	text := strings.Join(body, "\n")
+	switch {
+	case strings.Contains(body[0], "did not finish within"):
+		return p.deadlock(test, at, body)
+	case strings.HasPrefix(body[0], "panic: "):
+		return p.panicked(test, at, body)
+	case strings.HasPrefix(body[0], "goroutines left running after the test"):
+		return p.leak(test, &at, body)
+	case strings.TrimSpace(body[0]) == "" && strings.Contains(text, "Error Trace:"):
+		return p.testify(test, at, body[1:])
+	}
+	pr := Problem{Kind: Failed, Test: test, Message: strings.TrimSpace(body[0]), TestAt: &at}
+	for _, l := range body[1:] {
+		if strings.TrimSpace(l) != "" {
+			pr.Details = append(pr.Details, strings.TrimRight(l, " "))
+		}
+	}
+	p.point(&pr, test)
+	return pr
+}
+
+// point fills Yours from the learner's function or type the problem names, or else the test's.
+func (p *places) point(pr *Problem, test string) {
+	if len(pr.Yours) > 0 {
+		return
+	}
+	texts := append([]string{pr.Message}, pr.Details...)
+	texts = append(texts, strings.Join(testNameWords(test), " "))
+	if loc, ok := p.named(texts...); ok {
+		pr.Yours = []Location{loc}
+	}
+}
+
+// testify reads testify's block: "\tError Trace:\t...", "\tError:\t...", "\tMessages:\t...".
+func (p *places) testify(test string, at Location, body []string) Problem {
+	fields := map[string][]string{}
+	var cur string
+	for _, l := range body {
+		l = strings.TrimLeft(l, " ")
+		l = strings.TrimPrefix(l, "\t")
+		label, content, ok := strings.Cut(l, "\t")
+		if !ok {
+			label, content = "", l
+		}
+		if k := strings.TrimSpace(label); strings.HasSuffix(k, ":") {
+			cur = strings.TrimSuffix(k, ":")
+		}
+		fields[cur] = append(fields[cur], strings.TrimRight(strings.TrimLeft(content, "\t"), " "))
+	}
+	pr := Problem{Kind: Failed, Test: test, TestAt: &at}
+	errLines := fields["Error"]
+	for i, l := range errLines {
+		if l == "Diff:" {
+			errLines = errLines[:i]
+			break
+		}
+	}
+	for len(errLines) > 0 && strings.TrimSpace(errLines[len(errLines)-1]) == "" {
+		errLines = errLines[:len(errLines)-1]
+	}
+	if len(errLines) > 1 && strings.TrimSpace(errLines[0]) == "Not equal:" {
+		errLines = errLines[1:]
+	}
+	msgs := strings.TrimSpace(strings.Join(fields["Messages"], " "))
+	switch {
+	case msgs != "":
+		pr.Message = msgs
+		pr.Details = errLines
+	case len(errLines) > 0:
+		pr.Message = errLines[0]
+		pr.Details = errLines[1:]
+	default:
+		pr.Message = "a check failed"
+	}
+	for _, tr := range fields["Error Trace"] {
+		if file, line, ok := splitPos(tr); ok {
+			if rp, learner, _ := p.classify(file); learner {
+				pr.Yours = append(pr.Yours, Location{File: rp, Line: line})
+			}
+		}
+	}
+	p.point(&pr, test)
+	return pr
+}
+
+func splitPos(s string) (file string, line int, ok bool) {
+	s = strings.TrimSpace(s)
+	i := strings.LastIndex(s, ":")
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(s[i+1:])
+	return s[:i], n, err == nil
+}
+
+// deadlock reads the watchdog's report: "TestX did not finish within 5s: something is blocked.",
+// then the learner's goroutines and their frames, then where the test waits.
+func (p *places) deadlock(test string, at Location, body []string) Problem {
+	pr := Problem{Kind: Deadlock, Test: test, TestAt: &at, Message: "did not finish: your code is stuck"}
+	if i := strings.Index(body[0], "did not finish within "); i >= 0 {
+		d, _, _ := strings.Cut(body[0][i+len("did not finish within "):], ":")
+		pr.Message = "did not finish within " + d + ": your code is stuck"
+	}
+	var who string
+	first := false
+	for _, l := range body[1:] {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "None of your code is running"):
+			pr.Message = "did not finish: none of your code is running, so the test waits for something your code should have done (a close, a send, a return)"
+		case strings.HasSuffix(t, "]:") && strings.Contains(t, "goroutine"):
+			who, first = blockedWho(t), true
+		case strings.HasPrefix(t, "The test is waiting at "):
+			w := strings.TrimSuffix(strings.TrimPrefix(t, "The test is waiting at "), ".")
+			if m := frameRE.FindStringSubmatch(w); m != nil {
+				n, _ := strconv.Atoi(m[3])
+				rp, _, _ := p.classify(m[2])
+				pr.TestAt = &Location{File: rp, Line: n, Func: displayFunc(m[1])}
+			}
+		case strings.HasPrefix(t, "... and "):
+			pr.Details = append(pr.Details, t)
+		default:
+			m := frameRE.FindStringSubmatch(t)
+			if m == nil {
+				continue
+			}
+			n, _ := strconv.Atoi(m[3])
+			rp, _, _ := p.classify(m[2])
+			loc := Location{File: rp, Line: n, Func: displayFunc(m[1])}
+			switch {
+			case strings.HasPrefix(t, "started by "):
+				loc.What = "started here"
+				pr.Yours = append(pr.Yours, loc)
+			case first:
+				loc.What = who
+				pr.Yours = append(pr.Yours, loc)
+				first = false
+			}
+		}
+	}
+	return pr
+}
+
+// blockedWho turns "goroutine 19 [sync.Mutex.Lock]:" or "3 goroutines (7, 8, 9) [chan send]:"
+// into "goroutine 19 blocked in sync.Mutex.Lock".
+func blockedWho(header string) string {
+	header = strings.TrimSuffix(header, ":")
+	who, state, _ := strings.Cut(header, " [")
+	state = strings.TrimSuffix(state, "]")
+	if i := strings.Index(who, " ("); i >= 0 {
+		who = who[:i]
+	}
+	if strings.HasPrefix(who, "goroutine ") {
+		return who + " blocked in " + state
+	}
+	return who + " blocked in " + state
+}
+
+// panicked reads the harness's report of a panic it caught: "panic: value", "at:", frames.
+func (p *places) panicked(test string, at Location, body []string) Problem {
+	pr := Problem{Kind: Panic, Test: test, TestAt: &at, Message: "panicked: " + strings.TrimPrefix(body[0], "panic: ")}
+	for _, l := range body[1:] {
+		m := frameRE.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n, _ := strconv.Atoi(m[3])
+		rp, learner, _ := p.classify(m[2])
+		loc := Location{File: rp, Line: n, Func: displayFunc(m[1])}
+		if learner {
+			pr.Yours = append(pr.Yours, loc)
+		}
+	}
+	if len(pr.Yours) > 0 {
+		pr.Yours[0].What = "panicked here"
+	}
+	return pr
+}
+
+// stackFrame is one frame of a Go stack trace: "pkg.(*T).M(...)" then "\t/path/file.go:12 +0x1d".
+type stackFrame struct {
+	fn, file  string
+	line      int
+	createdBy bool
+}
+
+// stack reads Go stack frames from lines, stopping at the first line that is neither.
+func stack(lines []string) (frames []stackFrame, used int) {
+	for i := 0; i+1 < len(lines); i += 2 {
+		fn := strings.TrimSpace(lines[i])
+		m := stackPosRE.FindStringSubmatch(lines[i+1])
+		if m == nil || fn == "" {
+			return frames, i
+		}
+		n, _ := strconv.Atoi(m[2])
+		f := stackFrame{fn: shortFunc(fn), file: m[1], line: n}
+		if strings.HasPrefix(fn, "created by ") {
+			f.createdBy = true
+		}
+		frames = append(frames, f)
+		used = i + 2
+	}
+	return frames, used
+}
+
+// shortFunc turns "github.com/x/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)" into
+// "(*Barrier).Wait", and "created by x.F in goroutine 7" into "F".
+func shortFunc(s string) string {
+	s = strings.TrimPrefix(s, "created by ")
+	if i := strings.Index(s, " in goroutine "); i >= 0 {
+		s = s[:i]
+	}
+	if strings.HasSuffix(s, ")") {
+		if i := strings.LastIndex(s, "("); i > 0 {
+			s = s[:i]
+		}
+	}
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.Index(s, "."); i >= 0 {
+		s = s[i+1:]
+	}
+	return displayFunc(s)
+}
+
+var funcLitRE = regexp.MustCompile(`^(.+?)\.func\d+(?:\.\d+)*$`)
+
+// displayFunc writes a function of a stack trace as the learner wrote it: "Counter.Add" for
+// "(*Counter).Add", "func literal in Add" for "Add.func1".
+func displayFunc(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "(*", ""), ")", "")
+	if m := funcLitRE.FindStringSubmatch(s); m != nil {
+		return "func literal in " + m[1]
+	}
+	return s
+}
+
+// race reads one race report: the access, the previous access, and where their goroutines
+// were created.
+func (p *places) race(test string, lines []string) Problem {
+	pr := Problem{Kind: Race, Test: test, Message: "data race: two goroutines used the same memory at the same time, at least one of them writing, and nothing ordered them"}
+	for i := 0; i < len(lines); i++ {
+		h := strings.TrimSpace(lines[i])
+		if !strings.HasSuffix(h, ":") || strings.HasPrefix(h, "Goroutine ") && !strings.Contains(h, "created at") {
+			continue
+		}
+		frames, used := stack(lines[i+1:])
+		what := raceWhat(h)
+		var mine, any *stackFrame
+		for k := range frames {
+			_, learner, inEx := p.classify(frames[k].file)
+			if learner && mine == nil {
+				mine = &frames[k]
+			}
+			if inEx && any == nil {
+				any = &frames[k]
+			}
+		}
+		f := mine
+		if f == nil && !strings.Contains(h, "created at") {
+			f = any
+		}
+		if f != nil {
+			rp, _, _ := p.classify(f.file)
+			loc := Location{File: rp, Line: f.line, Func: f.fn, What: what}
+			if mine != nil {
+				pr.Yours = append(pr.Yours, loc)
+			} else if pr.TestAt == nil {
+				pr.TestAt = &loc
+			}
+		}
+		i += used
+	}
+	return pr
+}
+
+// raceWhat turns "Previous write at 0x00c000018d68 by goroutine 12:" into
+// "earlier write by goroutine 12", and "Goroutine 11 (running) created at:" into
+// "goroutine 11 started here".
+func raceWhat(h string) string {
+	h = strings.TrimSuffix(h, ":")
+	if strings.HasPrefix(h, "Goroutine ") {
+		n, _, _ := strings.Cut(strings.TrimPrefix(h, "Goroutine "), " ")
+		return "goroutine " + n + " started here"
+	}
+	access, by, _ := strings.Cut(h, " by ")
+	if i := strings.Index(access, " at 0x"); i >= 0 {
+		access = access[:i]
+	}
+	access = strings.ToLower(access)
+	access = strings.Replace(access, "previous ", "earlier ", 1)
+	return access + " by " + by
+}
+
+// crash reads a panic or fatal error that ended the test binary, with the stacks after it.
+func (p *places) crash(test string, lines []string) Problem {
+	pr := Problem{Kind: Crash, Test: test, Message: "crashed the test binary (" + strings.TrimSpace(lines[0]) + "), so no later test ran"}
+	for i := 1; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "goroutine ") {
+			continue
+		}
+		frames, used := stack(lines[i+1:])
+		for _, f := range frames {
+			rp, learner, _ := p.classify(f.file)
+			if !learner {
+				continue
+			}
+			loc := Location{File: rp, Line: f.line, Func: f.fn, What: "crashed here"}
+			if f.createdBy {
+				loc.What = "the crashing goroutine was started here"
+			}
+			pr.Yours = append(pr.Yours, loc)
+		}
+		i += used
+		break // the first goroutine is the one that crashed
+	}
+	return pr
+}
+
+// leak reads goleak's report: "[Goroutine 24 in state select, with F on top of the stack:",
+// frames, "]".
+func (p *places) leak(test string, at *Location, body []string) Problem {
+	pr := Problem{Kind: Leak, Test: test, TestAt: at, Message: "goroutines were left running after the test: every goroutine your code starts must end before the call that started it returns"}
+	if test == "" {
+		pr.Message = "goroutines were left running after all the tests passed: every goroutine your code starts must end before the call that started it returns"
+	}
+	for i := 0; i < len(body); i++ {
+		h := strings.TrimSpace(body[i])
+		if !strings.HasPrefix(h, "[Goroutine ") {
+			continue
+		}
+		state := ""
+		if _, s, ok := strings.Cut(h, " in state "); ok {
+			state, _, _ = strings.Cut(s, ", with ")
+		}
+		n, _, _ := strings.Cut(strings.TrimPrefix(h, "[Goroutine "), " ")
+		frames, used := stack(body[i+1:])
+		blocked := false
+		for _, f := range frames {
+			rp, learner, _ := p.classify(f.file)
+			if !learner {
+				continue
+			}
+			loc := Location{File: rp, Line: f.line, Func: f.fn}
+			switch {
+			case f.createdBy:
+				loc.What = "goroutine " + n + " was started here"
+			case !blocked:
+				loc.What = "goroutine " + n + " is still running here (" + state + ")"
+				blocked = true
+			default:
+				continue
+			}
+			pr.Yours = append(pr.Yours, loc)
+		}
+		i += used
+	}
+	return pr
+}
+
+// packageProblems reads what the package printed outside any test.
+func (p *places) packageProblems(output string) []Problem {
+	lines := strings.Split(output, "\n")
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "goleak: "):
+			return []Problem{p.leak("", nil, lines[i:])}
+		case strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: "):
+			return []Problem{p.crash("", lines[i:])}
+		}
+	}
+	return nil
+}
+
+// buildRE matches a compiler error: "exercises/01_cell/cell.go:27:2: undefined: x".
+var buildRE = regexp.MustCompile(`^(\S+\.go):(\d+)(?::\d+)?: (.*)$`)
+
+// buildProblems reads the compiler's errors. None means the failure was not in any file: the
+// environment's.
+func (p *places) buildProblems(output string) []Problem {
+	var probs []Problem
+	for _, l := range strings.Split(output, "\n") {
+		if m := buildRE.FindStringSubmatch(l); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			rp, learner, _ := p.classify(m[1])
+			loc := Location{File: rp, Line: n}
+			pr := Problem{Kind: Build, Message: m[3]}
+			if learner {
+				pr.Yours = []Location{loc}
+			} else {
+				pr.TestAt = &loc
+			}
+			probs = append(probs, pr)
+			continue
+		}
+		if strings.HasPrefix(l, "\t") && len(probs) > 0 {
+			last := &probs[len(probs)-1]
+			last.Details = append(last.Details, strings.TrimSpace(l))
+		}
+	}
+	return probs
+}

@@ -1,0 +1,186 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kata-go/concurrency/harness/internal/manifest"
+	"github.com/kata-go/concurrency/harness/internal/runner"
+)
+
+// The runs are the runner's fixtures (real go test -race -json output, see
+// ../runner/runner_test.go); testdata/repo holds the learner files they ran on, for the
+// functions a message names.
+
+func reportOf(t *testing.T, fixture, name, file string) *Report {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "runner", "testdata", fixture+".jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	ex := manifest.Exercise{Name: name, Title: "The Title", Files: []string{file}}
+	return New("testdata/repo", ex, runner.Parse(f))
+}
+
+func test(t *testing.T, r *Report, name string) Test {
+	t.Helper()
+	for _, tt := range r.Tests {
+		if tt.Name == name {
+			return tt
+		}
+	}
+	t.Fatalf("no test %s in the report", name)
+	return Test{}
+}
+
+func loc(file string, line int, fn, what string) Location {
+	return Location{File: file, Line: line, Func: fn, What: what}
+}
+
+func TestNew_TestifyFailurePointsAtTheFunctionItNames(t *testing.T) {
+	r := reportOf(t, "cell_stub", "01_cell", "cell.go")
+	assert.False(t, r.Passed)
+	assert.True(t, r.Compiled)
+	assert.Equal(t, Summary{Total: 11, Failed: 11}, r.Summary)
+	assert.Equal(t, []string{"exercises/01_cell/cell.go"}, r.Files)
+
+	get := test(t, r, "TestCell_GetReturnsTheValueGiven")
+	require.Len(t, get.Problems, 1)
+	p := get.Problems[0]
+	assert.Equal(t, Failed, p.Kind)
+	assert.Regexp(t, `^NewCell\(\d+\) returned nil$`, p.Message, "the assertion's message comes first")
+	assert.Equal(t, []string{"Expected value not to be nil."}, p.Details)
+	assert.Equal(t, []Location{loc("exercises/01_cell/cell.go", 25, "NewCell", "")}, p.Yours)
+	assert.Equal(t, &Location{File: "exercises/01_cell/cell_test.go", Line: 23}, p.TestAt)
+	assert.NotEmpty(t, get.Seed, "the seed the test logged")
+
+	borrow := test(t, r, "TestRefCell_BorrowSeesTheValue")
+	assert.Equal(t, "exercises/01_cell/cell.go:62 (NewRefCell)", borrow.Problems[0].Yours[0].String())
+	assert.Equal(t, "11 of 11 tests fail. Start with TestCell_GetReturnsTheValueGiven: look at exercises/01_cell/cell.go:25 (NewCell).", r.Next())
+}
+
+func TestNew_RaceShowsTheTwoPlaces(t *testing.T) {
+	r := reportOf(t, "counter", "50_counter", "counter.go")
+	race := test(t, r, "TestCounter_Race")
+	require.Len(t, race.Problems, 1, "the race, and not testing's line about it")
+	p := race.Problems[0]
+	assert.Equal(t, Race, p.Kind)
+	assert.Equal(t, []Location{
+		loc("exercises/50_counter/counter.go", 11, "Counter.Add", "read by goroutine 11"),
+		loc("exercises/50_counter/counter.go", 11, "Counter.Add", "earlier write by goroutine 12"),
+	}, p.Yours)
+}
+
+func TestNew_DeadlockShowsWhereGoroutinesAreStuck(t *testing.T) {
+	r := reportOf(t, "counter", "50_counter", "counter.go")
+	p := test(t, r, "TestCounter_Stuck").Problems[0]
+	assert.Equal(t, Deadlock, p.Kind)
+	assert.Equal(t, "did not finish within 500ms: your code is stuck", p.Message)
+	assert.Equal(t, []Location{loc("exercises/50_counter/counter.go", 20, "Counter.Stuck", "goroutine 19 blocked in sync.Mutex.Lock")}, p.Yours)
+}
+
+func TestNew_PanicLeakAndSubtest(t *testing.T) {
+	r := reportOf(t, "counter", "50_counter", "counter.go")
+	p := test(t, r, "TestCounter_Panics").Problems[0]
+	assert.Equal(t, Panic, p.Kind)
+	assert.Equal(t, "panicked: assignment to entry in nil map", p.Message)
+	assert.Equal(t, []Location{loc("exercises/50_counter/counter.go", 25, "Counter.Panics", "panicked here")}, p.Yours)
+
+	p = test(t, r, "TestCounter_Leaks").Problems[0]
+	assert.Equal(t, Leak, p.Kind)
+	assert.Equal(t, []Location{
+		loc("exercises/50_counter/counter.go", 31, "func literal in Counter.Leaks", "goroutine 24 is still running here (select (no cases))"),
+		loc("exercises/50_counter/counter.go", 30, "Counter.Leaks", "goroutine 24 was started here"),
+	}, p.Yours)
+
+	sub := test(t, r, "TestCounter_Sub")
+	require.Len(t, sub.Problems, 1, "the failing subtest's problem, under its top-level test")
+	assert.Equal(t, "TestCounter_Sub/one_plus_one", sub.Problems[0].Test)
+	assert.Equal(t, "Counter.Add(1) then Value() = 1, want 2", sub.Problems[0].Message)
+	assert.Equal(t, "Counter.Add", sub.Problems[0].Yours[0].Func, "Type.Method in a message is that method")
+}
+
+func TestNew_CrashPointsAtTheCrashingGoroutine(t *testing.T) {
+	for _, fixture := range []string{"crash", "crash_system"} {
+		t.Run(fixture, func(t *testing.T) {
+			name, file := "51_crash", "crash.go"
+			if fixture == "crash_system" { // GOTRACEBACK=system adds runtime frames and fp=, sp=
+				name, file = "02_add", "add.go"
+			}
+			r := reportOf(t, fixture, name, file)
+			var crashed *Problem
+			for _, tt := range r.Tests {
+				for i := range tt.Problems {
+					if tt.Problems[i].Kind == Crash {
+						crashed = &tt.Problems[i]
+					}
+				}
+			}
+			require.NotNil(t, crashed, "a crash problem")
+			assert.Equal(t, "crashed the test binary (panic: runtime error: invalid memory address or nil pointer dereference), so no later test ran", crashed.Message)
+			require.Len(t, crashed.Yours, 2)
+			assert.Equal(t, "crashed here", crashed.Yours[0].What)
+			assert.Equal(t, "func literal in "+map[string]string{"crash": "Go", "crash_system": "Add"}[fixture], crashed.Yours[0].Func)
+			assert.Equal(t, "the crashing goroutine was started here", crashed.Yours[1].What)
+		})
+	}
+}
+
+func TestNew_BuildFailureListsTheLinesToFix(t *testing.T) {
+	r := reportOf(t, "build", "52_build", "build.go")
+	assert.False(t, r.Compiled)
+	assert.Empty(t, r.Environment)
+	require.Len(t, r.Problems, 2)
+	assert.Equal(t, Problem{Kind: Build, Message: "undefined: c", Yours: []Location{{File: "exercises/52_build/build.go", Line: 4}}}, r.Problems[0])
+	assert.Equal(t, "Your code does not compile: fix exercises/52_build/build.go:4: undefined: c.", r.Next())
+}
+
+func TestNew_EnvironmentFailureIsNotTheLearners(t *testing.T) {
+	res := &runner.Result{BuildFailed: true, BuildOutput: "go: -race requires cgo; enable cgo by setting CGO_ENABLED=1"}
+	r := New("testdata/repo", manifest.Exercise{Name: "02_add", Files: []string{"add.go"}}, res)
+	assert.Equal(t, "go: -race requires cgo; enable cgo by setting CGO_ENABLED=1", r.Environment)
+	assert.Empty(t, r.Problems)
+	assert.Equal(t, "The tests could not run here: -race requires cgo; enable cgo by setting CGO_ENABLED=1. Run `kata doctor` to see why.", r.Next())
+}
+
+func TestNew_PackageLeakAfterPassingTests(t *testing.T) {
+	r := reportOf(t, "pkgleak", "53_count", "count.go")
+	assert.False(t, r.Passed)
+	assert.Equal(t, 1, r.Summary.Passed)
+	require.Len(t, r.Problems, 1)
+	assert.Equal(t, Leak, r.Problems[0].Kind)
+	assert.Equal(t, "exercises/53_count/count.go:9 (func literal in Leak)", r.Problems[0].Yours[0].String())
+	assert.Contains(t, r.Next(), "The tests pass, but goroutines were left running")
+}
+
+func TestNew_Pass(t *testing.T) {
+	r := reportOf(t, "pass", "53_count", "count.go")
+	assert.True(t, r.Passed)
+	assert.Equal(t, "All 1 tests pass.", r.Next())
+	r.Elapsed = 1234 * time.Millisecond
+	var out bytes.Buffer
+	r.WriteText(&out, Style{})
+	assert.Equal(t, "PASS 53_count · The Title: all 1 tests pass (1.2s).\n", out.String())
+}
+
+func TestWriteText_PlainAndColoured(t *testing.T) {
+	r := reportOf(t, "cell_stub", "01_cell", "cell.go")
+	var plain, color bytes.Buffer
+	r.WriteText(&plain, Style{})
+	r.WriteText(&color, Style{Color: true, MaxTests: 1})
+	assert.NotContains(t, plain.String(), "\x1b[", "plain text has no escapes")
+	assert.Contains(t, color.String(), "\x1b[31;1mFAIL\x1b[0m")
+	text := plain.String()
+	assert.Contains(t, text, "FAIL 01_cell · The Title: 11 of 11 tests fail. Start with TestCell_GetReturnsTheValueGiven: look at exercises/01_cell/cell.go:25 (NewCell).\n")
+	assert.Contains(t, text, "\n  FAIL TestCell_GetReturnsTheValueGiven\n       NewCell(")
+	assert.Contains(t, text, "       your code: exercises/01_cell/cell.go:25 (NewCell)\n       the test: exercises/01_cell/cell_test.go:23\n")
+	assert.Contains(t, text, "same random inputs again: KATA_SEED=")
+	assert.Contains(t, text, "check cell\n")
+	assert.Contains(t, text, "\n  8 more failing: TestCell_TakeLeavesTheZeroValue, ")
+	assert.Contains(t, color.String(), "\n  10 more failing: ")
+}

@@ -1,0 +1,9 @@
+package build
+
+func Add(a, b int) int {
+	return a + c
+}
+
+func Sub(a, b int) string {
+	return a - b
+}

@@ -1,0 +1,169 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Style says how WriteText draws a report.
+type Style struct {
+	// Color adds ANSI colours. Leave it off for NO_COLOR and for output that is not a terminal.
+	Color bool
+	// MaxTests is how many failing tests are shown in full; the others are named. Zero means 3.
+	MaxTests int
+	// Command is how the learner runs kata ("kata"), for the commands the report suggests.
+	Command string
+}
+
+// The ANSI codes WriteText uses.
+const (
+	red    = "\x1b[31;1m"
+	green  = "\x1b[32;1m"
+	yellow = "\x1b[33m"
+	cyan   = "\x1b[36m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	reset  = "\x1b[0m"
+)
+
+func (st Style) paint(code, s string) string {
+	if !st.Color || s == "" {
+		return s
+	}
+	return code + s + reset
+}
+
+// Headline is the report's first line: the verdict, the exercise, and what to do next.
+func (r *Report) Headline(st Style) string {
+	name := st.paint(bold, r.Exercise) + " · " + r.Title
+	if r.Passed {
+		return fmt.Sprintf("%s %s: all %d tests pass (%s).", st.paint(green, "PASS"), name, r.Summary.Total, round(r.Elapsed))
+	}
+	return fmt.Sprintf("%s %s: %s", st.paint(red, "FAIL"), name, r.Next())
+}
+
+// WriteText writes the report for a person: the headline, then each failing test with what it
+// expected, what it got and where to look in the learner's file.
+func (r *Report) WriteText(w io.Writer, st Style) {
+	if st.MaxTests == 0 {
+		st.MaxTests = 3
+	}
+	if st.Command == "" {
+		st.Command = "kata"
+	}
+	fmt.Fprintln(w, r.Headline(st))
+	if r.Passed {
+		return
+	}
+	if r.Environment != "" {
+		fmt.Fprintln(w)
+		for _, l := range strings.Split(r.Environment, "\n") {
+			fmt.Fprintln(w, "    "+l)
+		}
+		return
+	}
+	if !r.Compiled {
+		fmt.Fprintln(w)
+		for i, p := range r.Problems {
+			if i == 10 {
+				fmt.Fprintf(w, "  ... and %d more errors\n", len(r.Problems)-i)
+				break
+			}
+			loc := p.TestAt
+			if len(p.Yours) > 0 {
+				loc = &p.Yours[0]
+			}
+			fmt.Fprintf(w, "  %s: %s\n", st.paint(cyan, loc.String()), p.Message)
+			for _, d := range p.Details {
+				fmt.Fprintf(w, "      %s\n", d)
+			}
+		}
+		return
+	}
+	shown := 0
+	var rest []string
+	for _, t := range r.Tests {
+		if t.Status != "fail" {
+			continue
+		}
+		if shown == st.MaxTests {
+			rest = append(rest, t.Name)
+			continue
+		}
+		shown++
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %s %s\n", st.paint(red, "FAIL"), st.paint(bold, t.Name))
+		for i, p := range t.Problems {
+			if i == 2 {
+				fmt.Fprintf(w, "       ... and %d more problems in this test\n", len(t.Problems)-i)
+				break
+			}
+			writeProblem(w, st, p, t.Name)
+		}
+		if t.Seed != "" {
+			fmt.Fprintf(w, "       %s\n", st.paint(dim, fmt.Sprintf("same random inputs again: KATA_SEED=%s %s check %s", t.Seed, st.Command, short(r.Exercise))))
+		}
+	}
+	if len(rest) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %d more failing: %s\n", len(rest), strings.Join(rest, ", "))
+	}
+	if len(r.Problems) > 0 {
+		fmt.Fprintln(w)
+		for _, p := range r.Problems {
+			fmt.Fprintf(w, "  %s after the tests\n", st.paint(red, "FAIL"))
+			writeProblem(w, st, p, "")
+		}
+	}
+	if r.Summary.Passed > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %s %d of %d tests\n", st.paint(green, "PASS"), r.Summary.Passed, r.Summary.Total)
+	}
+}
+
+func writeProblem(w io.Writer, st Style, p Problem, test string) {
+	const pad = "       "
+	prefix := ""
+	if p.Test != "" && p.Test != test {
+		prefix = strings.ReplaceAll(strings.TrimPrefix(p.Test, test+"/"), "_", " ") + ": "
+	}
+	fmt.Fprintf(w, "%s%s%s\n", pad, prefix, p.Message)
+	for i, d := range p.Details {
+		if i == 8 {
+			fmt.Fprintf(w, "%s  ...\n", pad)
+			break
+		}
+		fmt.Fprintf(w, "%s  %s\n", pad, d)
+	}
+	for i, y := range p.Yours {
+		if i == 6 {
+			fmt.Fprintf(w, "%s... and %d more places\n", pad, len(p.Yours)-i)
+			break
+		}
+		what := y.What
+		if what == "" {
+			what = "your code"
+		}
+		fmt.Fprintf(w, "%s%s: %s\n", pad, what, st.paint(cyan, y.String()))
+	}
+	if p.TestAt != nil {
+		fmt.Fprintf(w, "%s%s\n", pad, st.paint(dim, "the test: "+p.TestAt.String()))
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// short is "cell" for "01_cell".
+func short(name string) string {
+	if _, s, ok := strings.Cut(name, "_"); ok {
+		return s
+	}
+	return name
+}
