@@ -21,8 +21,9 @@ import (
 //     ends the test binary, as in any Go test);
 //   - when body is still running after the timeout (DefaultTimeout, or WithTimeout), Run fails t
 //     with a short report of where the exercise's goroutines are blocked and returns, leaving
-//     body behind. Whatever body reports after that is dropped, and the leak checks of later
-//     tests ignore the goroutines it left.
+//     body behind. What body reports while t's cleanups run still shows; what it reports once t
+//     is over is dropped (never the "Fail in goroutine after Test has completed" crash), and the
+//     leak checks of later tests ignore the goroutines it left.
 //
 // body may call t.Fatal and require's checks as usual. It must not call t.Parallel.
 func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
@@ -53,9 +54,15 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 			if returned {
 				return
 			}
-			// r == nil is runtime.Goexit from t.FailNow. After the watchdog fired, whatever
+			// r == nil is runtime.Goexit: from t.FailNow or t.SkipNow, or from code that stopped
+			// the body without a word, which must not pass. After the watchdog fired, whatever
 			// body reports (and the panic testing raises for it) belongs to a test that is over.
-			if r := recover(); r != nil && !abandoned.Load() {
+			r := recover()
+			if r == nil && !t.Failed() && !t.Skipped() && !abandoned.Load() {
+				panicked = "the test stopped early: runtime.Goexit was called on the test's goroutine (by your code?), so nothing after it was checked"
+				return
+			}
+			if r != nil && !abandoned.Load() {
 				panicked = fmt.Sprintf("panic: %v\n%s", r, panicReport(debug.Stack(), dir))
 				if strings.Contains(fmt.Sprint(r), "deadlock") { // testing/synctest's report
 					skip := maps.Clone(before)
