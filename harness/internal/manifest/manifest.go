@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,10 +30,14 @@ var ErrUnknownExercise = errors.New("no such exercise")
 
 // Manifest is the parsed exercises/manifest.toml.
 type Manifest struct {
-	FormatVersion  int        `toml:"format_version"`
-	WelcomeMessage string     `toml:"welcome_message"`
-	FinalMessage   string     `toml:"final_message"`
-	Exercises      []Exercise `toml:"exercises"`
+	FormatVersion  int    `toml:"format_version"`
+	WelcomeMessage string `toml:"welcome_message"`
+	FinalMessage   string `toml:"final_message"`
+	// CommonImports may be imported by the learner files of every exercise. Parse merges them
+	// into each Exercise.Imports, so that a correct solution built with, say, sync/atomic where
+	// the reference used a mutex is never refused by the grader.
+	CommonImports []string   `toml:"common_imports"`
+	Exercises     []Exercise `toml:"exercises"`
 }
 
 // Exercise is one [[exercises]] entry.
@@ -48,7 +53,8 @@ type Exercise struct {
 	Files []string `toml:"files"`
 	// Points is the exercise's weight in a grade, split evenly over its top-level tests.
 	Points int `toml:"points"`
-	// Imports are the standard-library and module packages the learner files may import when graded.
+	// Imports are the packages the learner files may import when graded: the manifest's
+	// common_imports and the exercise's own imports, sorted, each once.
 	Imports []string `toml:"imports"`
 	// Hints come in levels: a nudge, an approach, nearly the answer. Shown one at a time.
 	Hints []string `toml:"hints"`
@@ -100,6 +106,11 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	if err := m.check(); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	for i := range m.Exercises {
+		imports := append(slices.Clone(m.CommonImports), m.Exercises[i].Imports...)
+		slices.Sort(imports)
+		m.Exercises[i].Imports = slices.Compact(imports)
 	}
 	return &m, nil
 }

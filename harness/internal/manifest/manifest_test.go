@@ -2,6 +2,7 @@ package manifest_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,12 +11,14 @@ import (
 )
 
 const good = `format_version = 1
+common_imports = ["sync", "errors"]
 [[exercises]]
 name = "01_cell"
 title = "Changing the Unchangeable"
 seed = "Changing the Unchangeable"
 files = ["cell.go"]
 points = 10
+imports = ["fmt", "errors"]
 hints = ["a", "b", "c"]
 
 [[exercises]]
@@ -34,6 +37,12 @@ func TestParse_Good(t *testing.T) {
 	}
 	if len(m.Exercises) != 2 {
 		t.Fatalf("got %d exercises, want 2", len(m.Exercises))
+	}
+	if got, want := m.Exercises[0].Imports, []string{"errors", "fmt", "sync"}; !slices.Equal(got, want) {
+		t.Errorf("01_cell imports = %v, want common and its own, sorted, each once: %v", got, want)
+	}
+	if got, want := m.Exercises[1].Imports, []string{"errors", "sync"}; !slices.Equal(got, want) {
+		t.Errorf("02_rc imports = %v, want the common ones: %v", got, want)
 	}
 	e := m.Exercises[1]
 	if e.Number() != 2 || e.Short() != "rc" || e.Dir() != "exercises/02_rc" || e.SolutionDir() != "solutions/02_rc" || e.Package() != "./exercises/02_rc" {
