@@ -58,9 +58,3 @@ func TestWhyNoRace(t *testing.T) {
 		assert.NotEmpty(t, fix, "whyNoRace(%q) says what to do", out)
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	assert.Equal(t, 0, editDistance("check", "check"))
-	assert.Equal(t, 2, editDistance("chekc", "check"))
-	assert.Equal(t, 5, editDistance("", "watch"))
-}

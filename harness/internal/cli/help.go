@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/kata-go/concurrency/harness/internal/suggest"
 )
 
 // command is one kata command, for help and for "did you mean".
@@ -82,39 +84,16 @@ func (a *App) Unknown(word string) int {
 		a.errorf("unknown command %q. To check that exercise: %s", word, a.cmd("check", e.Short()))
 		return ExitUsage
 	}
-	best, bestD := "", 3
+	var names []string
 	for _, c := range commands {
-		if c.name == "" {
-			continue
-		}
-		if d := editDistance(word, c.name); d < bestD {
-			best, bestD = c.name, d
+		if c.name != "" {
+			names = append(names, c.name)
 		}
 	}
-	if best != "" {
-		a.errorf("unknown command %q; did you mean %s? Run %s for the list.", word, best, a.cmd("help"))
+	if best := suggest.Closest(word, names, 1, 2); len(best) > 0 {
+		a.errorf("unknown command %q; did you mean %s? Run %s for the list.", word, best[0], a.cmd("help"))
 	} else {
 		a.errorf("unknown command %q. Run %s for the list.", word, a.cmd("help"))
 	}
 	return ExitUsage
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/kata-go/concurrency/harness/internal/suggest"
 )
 
 // Path is where the manifest lives, relative to the repository root.
@@ -176,49 +178,17 @@ func (m *Manifest) Lookup(name string) (Exercise, error) {
 
 // Closest returns up to n exercise names nearest to name by edit distance, nearest first.
 func (m *Manifest) Closest(name string, n int) []string {
-	type scored struct {
-		name string
-		d    int
-	}
-	var all []scored
-	for _, e := range m.Exercises {
-		d := min(distance(name, e.Name), distance(name, e.Short()))
-		if d <= max(2, len(name)/2) {
-			all = append(all, scored{e.Name, d})
-		}
-	}
-	// Insertion sort keeps manifest order among equals.
-	for i := 1; i < len(all); i++ {
-		for j := i; j > 0 && all[j].d < all[j-1].d; j-- {
-			all[j], all[j-1] = all[j-1], all[j]
-		}
-	}
+	limit := max(2, len(name)/2)
 	var out []string
-	for i := 0; i < len(all) && i < n; i++ {
-		out = append(out, all[i].name)
-	}
-	return out
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+	for _, e := range m.Exercises {
+		if suggest.Distance(name, e.Name) <= limit || suggest.Distance(name, e.Short()) <= limit {
+			out = append(out, e.Name)
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	// Rank by the nearer of the two spellings.
+	near := func(e string) int { return min(suggest.Distance(name, e), suggest.Distance(name, e[3:])) }
+	slices.SortStableFunc(out, func(a, b string) int { return near(a) - near(b) })
+	return out[:min(n, len(out))]
 }
 
 // FindRoot walks up from dir to the repository root: the first folder holding Path.

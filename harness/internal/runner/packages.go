@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -25,22 +24,11 @@ import (
 // The error is for a run that could not be made, or that reported no package at all (the go
 // command's own message is in it then).
 func RunPackages(ctx context.Context, cfg Config) ([]*Result, error) {
-	args, cleanup, err := cfg.args()
+	ctx, cmd, done, err := cfg.command(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = cfg.Dir
-	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), cfg.Env...)
-	cmd.WaitDelay = 5 * time.Second
+	defer done()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &capped{w: &stdout, limit: packagesCap}
 	cmd.Stderr = &capped{w: &stderr}

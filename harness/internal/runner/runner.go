@@ -118,22 +118,11 @@ const outputCap = 64 << 10
 // Run runs go test with cfg and returns the parsed result. The error is for a run that could
 // not be made (no go command, a bad overlay); failing tests and build errors are in the Result.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	args, cleanup, err := cfg.args()
+	ctx, cmd, done, err := cfg.command(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = 5 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = cfg.Dir
-	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), cfg.Env...)
-	cmd.WaitDelay = 5 * time.Second
+	defer done()
 	var stderr bytes.Buffer
 	stream := cfg.stream()
 	cmd.Stderr = io.MultiWriter(&capped{w: &stderr}, stream)
@@ -186,6 +175,25 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// command builds the go test command for cfg, bounded by cfg.Timeout, with GORACE set. The
+// returned context is the command's; done releases what command made (the overlay file).
+func (cfg Config) command(ctx context.Context) (context.Context, *exec.Cmd, func(), error) {
+	args, cleanup, err := cfg.args()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = cfg.Dir
+	cmd.Env = append(append(os.Environ(), "GORACE=atexit_sleep_ms=0"), cfg.Env...)
+	cmd.WaitDelay = 5 * time.Second
+	return ctx, cmd, func() { cancel(); cleanup() }, nil
 }
 
 func (cfg Config) args() (args []string, cleanup func(), err error) {
