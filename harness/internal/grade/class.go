@@ -1,0 +1,199 @@
+package grade
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// class grades every submission folder inside dir (one per student, named after the student)
+// with one build cache, shows a progress bar on stderr, and writes into out (default
+// kata-report): gradebook.csv, class.html, class.json, and each student's report in every
+// chosen format under students/.
+func (g *grader) class(ctx context.Context, dir string, chosen []int, out string, quiet bool, stdout, stderr io.Writer) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "kata grade: the class folder: %v\n", err)
+		return 2
+	}
+	var subs []submission
+	for _, d := range entries {
+		name := d.Name()
+		switch {
+		case strings.HasPrefix(name, "."):
+		case d.Type()&os.ModeSymlink != 0:
+			fmt.Fprintf(stderr, "kata grade: skipping %s: a symbolic link, not a submission folder\n", name)
+		case d.IsDir():
+			abs, err := filepath.Abs(filepath.Join(dir, name))
+			if err != nil {
+				fmt.Fprintf(stderr, "kata grade: %v\n", err)
+				return 2
+			}
+			subs = append(subs, submission{dir: abs, student: name})
+		}
+	}
+	if len(subs) == 0 {
+		fmt.Fprintf(stderr, "kata grade: no submission folders in %s (one folder per student, each a copy of the repository)\n", dir)
+		return 2
+	}
+	if out == "" {
+		out = "kata-report"
+	}
+	fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
+	bar := newProgress(stderr, len(subs), quiet)
+	reports := g.grade(ctx, subs, bar.done)
+	bar.finish()
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "kata grade: interrupted\n")
+		return 2
+	}
+	if err := g.writeClass(reports, chosen, out); err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
+	}
+	writeClassSummary(stdout, reports)
+	fmt.Fprintf(stderr, "kata grade: wrote %s, %s and the students' reports in %s\n",
+		filepath.Join(out, "gradebook.csv"), filepath.Join(out, "class.html"), filepath.Join(out, "students"))
+	return exitCode(reports)
+}
+
+func (g *grader) writeClass(reports []*Report, chosen []int, out string) error {
+	if err := os.MkdirAll(filepath.Join(out, "students"), 0o755); err != nil {
+		return err
+	}
+	for _, r := range reports {
+		for _, i := range chosen {
+			f := formats[i]
+			ext := filepath.Ext(f.file)
+			name := r.Student + ext
+			if f.name == "gradescope" || f.name == "autograding" || f.name == "junit" {
+				name = r.Student + "." + strings.TrimSuffix(f.file, ext) + ext
+			}
+			if err := writeFile(filepath.Join(out, "students", name), r, f.write); err != nil {
+				return err
+			}
+		}
+	}
+	if err := writeAll(filepath.Join(out, "gradebook.csv"), func(w io.Writer) error { return writeGradebook(w, reports) }); err != nil {
+		return err
+	}
+	if err := writeAll(filepath.Join(out, "class.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Reports []*Report `json:"reports"`
+		}{reports})
+	}); err != nil {
+		return err
+	}
+	return writeAll(filepath.Join(out, "class.html"), func(w io.Writer) error { return writeClassHTML(w, reports) })
+}
+
+func writeAll(p string, write func(io.Writer) error) error {
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeGradebook writes one row per student: name, score, max, percent, each exercise's
+// score, and notes on what was not graded normally.
+func writeGradebook(w io.Writer, reports []*Report) error {
+	c := csv.NewWriter(w)
+	head := []string{"student", "score", "max_score", "percent"}
+	if len(reports) > 0 {
+		for _, e := range reports[0].Exercises {
+			head = append(head, e.Name)
+		}
+	}
+	c.Write(append(head, "notes"))
+	for _, r := range reports {
+		row := []string{cell(r.Student), num(r.Score), num(r.MaxScore), num(Percent(r.Score, r.MaxScore))}
+		var notes []string
+		for _, e := range r.Exercises {
+			row = append(row, num(e.Score))
+			if e.Status != Graded {
+				notes = append(notes, e.Name+": "+strings.ReplaceAll(string(e.Status), "_", " "))
+			}
+		}
+		c.Write(append(row, cell(strings.Join(notes, "; "))))
+	}
+	c.Flush()
+	return c.Error()
+}
+
+// cell keeps a spreadsheet from reading a value as a formula.
+func cell(s string) string {
+	if s != "" && strings.ContainsAny(s[:1], "=+-@\t\r") {
+		return "'" + s
+	}
+	return s
+}
+
+func writeClassSummary(w io.Writer, reports []*Report) {
+	width := len("student")
+	for _, r := range reports {
+		width = max(width, len(r.Student))
+	}
+	fmt.Fprintf(w, "%-*s  %8s  %s\n", width, "student", "score", "of")
+	for _, r := range reports {
+		fmt.Fprintf(w, "%-*s  %8s  %s (%s%%)\n", width, r.Student, num(r.Score), num(r.MaxScore), num(Percent(r.Score, r.MaxScore)))
+	}
+}
+
+// progress draws a bar on a terminal, or a line per submission elsewhere (a CI log).
+type progress struct {
+	w     io.Writer
+	tty   bool
+	quiet bool
+	total int
+	n     int
+	start time.Time
+}
+
+func newProgress(w io.Writer, total int, quiet bool) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progress{w: w, tty: tty, quiet: quiet, total: total, start: time.Now()}
+}
+
+// done is called once per finished submission, one call at a time.
+func (p *progress) done(r *Report) {
+	p.n++
+	if p.quiet {
+		return
+	}
+	elapsed := time.Since(p.start)
+	left := time.Duration(float64(elapsed) / float64(p.n) * float64(p.total-p.n))
+	if !p.tty {
+		fmt.Fprintf(p.w, "graded %d/%d: %s %s/%s (%s left)\n", p.n, p.total, r.Student, num(r.Score), num(r.MaxScore), since(left))
+		return
+	}
+	const width = 30
+	filled := width * p.n / p.total
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  %s left  %-20.20s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.n, p.total, since(left), r.Student)
+}
+
+func (p *progress) finish() {
+	if p.tty && !p.quiet {
+		fmt.Fprintf(p.w, "\r%-80s\r", "")
+	}
+	if !p.quiet {
+		fmt.Fprintf(p.w, "kata grade: graded %d submissions in %s\n", p.n, since(time.Since(p.start)))
+	}
+}

@@ -1,0 +1,290 @@
+package grade
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kata-go/concurrency/harness/internal/grade/sandbox"
+)
+
+const usage = `usage: kata grade (--submission DIR | --class DIR) [flags]
+
+Grades learners' work with the pristine tests: only the learner files named in
+exercises/manifest.toml are taken from a submission; everything else comes from
+the tests folder. Each test runs in its own sandboxed process with its own limits.
+
+  --submission DIR   grade one submission (a learner's copy of the repository)
+  --class DIR        grade every submission folder inside DIR; writes a CSV
+                     gradebook and an HTML report into --out
+  --tests DIR        the pristine tree the tests come from (default: this repository)
+  --format LIST      text (default), json, junit, markdown, gradescope, autograding;
+                     several, comma-separated, write one file each into --out
+  --out PATH         a file for one format (default: standard output), else a folder
+                     (default: kata-report)
+  --exercises LIST   grade only these exercises (comma-separated names or numbers)
+  --test-timeout D   time limit of one test's process (default 20s)
+  --memory MIB       data memory limit of one test's process, in MiB (default 2048)
+  --max-output KIB   output limit of one test's process, in KiB (default 1024)
+  --jobs N           exercises graded at once (default: the number of CPUs)
+  --sandbox MODE     auto (default: bubblewrap when it works), require, off
+  --quiet            no progress bar
+
+Exit status: 0 every submission earned every point, 1 some points were not
+earned, 2 usage error or grading was not possible.
+`
+
+// format is a report format: its name for --format, the file it is written to when several
+// are asked for (or per student in a class), and its writer.
+type format struct {
+	name, file string
+	write      func(io.Writer, *Report) error
+}
+
+var formats = []format{
+	{"text", "report.txt", writeText},
+	{"json", "report.json", writeJSON},
+	{"junit", "junit.xml", writeJUnit},
+	{"markdown", "report.md", writeMarkdown},
+	{"gradescope", "results.json", writeGradescope},
+	{"autograding", "autograding.json", writeAutograding},
+}
+
+func formatNamed(name string) (i int, ok bool) {
+	i = slices.IndexFunc(formats, func(f format) bool { return f.name == name })
+	return i, i >= 0
+}
+
+// Main runs `kata grade` with args (everything after "grade"), in the repository at root.
+// It returns the exit status described in the package doc.
+func Main(ctx context.Context, root string, args []string, stdout, stderr io.Writer) int {
+	return run(ctx, root, args, stdout, stderr, nil)
+}
+
+// run is Main with options the grader's own tests can change after the flags are read.
+func run(ctx context.Context, root string, args []string, stdout, stderr io.Writer, tweak func(*options)) int {
+	fs := flag.NewFlagSet("kata grade", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		submissionDir = fs.String("submission", "", "")
+		classDir      = fs.String("class", "", "")
+		tests         = fs.String("tests", root, "")
+		formatList    = fs.String("format", "text", "")
+		out           = fs.String("out", "", "")
+		exercises     = fs.String("exercises", "", "")
+		testTimeout   = fs.Duration("test-timeout", sandbox.DefaultTime, "")
+		memory        = fs.Uint64("memory", sandbox.DefaultMemory>>20, "")
+		maxOutput     = fs.Int("max-output", sandbox.DefaultOutput>>10, "")
+		jobs          = fs.Int("jobs", runtime.NumCPU(), "")
+		sandboxMode   = fs.String("sandbox", string(sandbox.Auto), "")
+		quiet         = fs.Bool("quiet", false, "")
+	)
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "kata grade: "+format+"\n\n%s", append(a, usage)...)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		return fail("%v", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected argument %q", fs.Arg(0))
+	case (*submissionDir == "") == (*classDir == ""):
+		return fail("give exactly one of --submission DIR and --class DIR")
+	case *testTimeout <= 0 || *memory < 256 || *maxOutput <= 0 || *jobs <= 0:
+		return fail("--test-timeout, --jobs and --max-output must be positive, and --memory at least 256 (MiB)")
+	}
+	var chosen []int
+	for _, name := range strings.Split(*formatList, ",") {
+		i, ok := formatNamed(strings.TrimSpace(name))
+		if !ok {
+			return fail("unknown format %q (text, json, junit, markdown, gradescope, autograding)", name)
+		}
+		if !slices.Contains(chosen, i) {
+			chosen = append(chosen, i)
+		}
+	}
+	want := sandbox.Want(*sandboxMode)
+	if !slices.Contains([]sandbox.Want{sandbox.Auto, sandbox.Require, sandbox.Off}, want) {
+		return fail("--sandbox must be auto, require or off, not %q", *sandboxMode)
+	}
+	opt := options{
+		tests:   *tests,
+		limits:  sandbox.Limits{Time: *testTimeout, Memory: *memory << 20, Output: *maxOutput << 10},
+		jobs:    *jobs,
+		sandbox: want,
+	}
+	if *exercises != "" {
+		for _, e := range strings.Split(*exercises, ",") {
+			opt.exercises = append(opt.exercises, strings.TrimSpace(e))
+		}
+	}
+	if tweak != nil {
+		tweak(&opt)
+	}
+	g, err := newGrader(opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
+	}
+	defer g.Close()
+	if note := g.box.Note(); note != "" {
+		fmt.Fprintf(stderr, "kata grade: %s\n", note)
+	}
+	if *submissionDir != "" {
+		return g.one(ctx, *submissionDir, chosen, *out, stdout, stderr)
+	}
+	return g.class(ctx, *classDir, chosen, *out, *quiet, stdout, stderr)
+}
+
+// isDir reports whether p is a folder.
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// one grades the submission at dir and writes the chosen formats.
+func (g *grader) one(ctx context.Context, dir string, chosen []int, out string, stdout, stderr io.Writer) int {
+	abs, err := filepath.Abs(dir)
+	if err != nil || !isDir(abs) {
+		fmt.Fprintf(stderr, "kata grade: the submission %s is not a folder\n", dir)
+		return 2
+	}
+	if same(abs, g.root) {
+		fmt.Fprintf(stderr, "kata grade: note: the submission is the tests folder itself, so its own test files are the ones used; grade a copy with --tests pointing at a pristine clone for a grade that counts.\n")
+	}
+	r := g.grade(ctx, []submission{{dir: abs}}, nil)[0]
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "kata grade: interrupted\n")
+		return 2
+	}
+	if err := writeReport(r, chosen, out, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
+	}
+	return exitCode([]*Report{r})
+}
+
+func same(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
+func exitCode(rs []*Report) int {
+	code := 0
+	for _, r := range rs {
+		if !r.Complete() {
+			return 2
+		}
+		if !r.Full() {
+			code = 1
+		}
+	}
+	return code
+}
+
+// writeReport writes r in each chosen format: one format to out (a file, or stdout when out is
+// empty or "-"); several into the folder out (default kata-report), with the text report also
+// on stdout. A Markdown report is also appended to $GITHUB_STEP_SUMMARY, and an autograding
+// result is set as the step output "result" in $GITHUB_OUTPUT, when those are set.
+func writeReport(r *Report, chosen []int, out string, stdout, stderr io.Writer) error {
+	if len(chosen) == 1 {
+		f := formats[chosen[0]]
+		if out == "" || out == "-" {
+			if err := f.write(stdout, r); err != nil {
+				return err
+			}
+		} else if err := writeFile(out, r, f.write); err != nil {
+			return err
+		}
+	} else {
+		if out == "" {
+			out = "kata-report"
+		}
+		var written []string
+		for _, i := range chosen {
+			p := filepath.Join(out, formats[i].file)
+			if err := writeFile(p, r, formats[i].write); err != nil {
+				return err
+			}
+			written = append(written, p)
+		}
+		if err := writeText(stdout, r); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "kata grade: wrote %s\n", strings.Join(written, ", "))
+	}
+	return githubOutputs(r, chosen)
+}
+
+func writeFile(p string, r *Report, write func(io.Writer, *Report) error) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	if err := write(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func githubOutputs(r *Report, chosen []int) error {
+	has := func(name string) bool {
+		i, _ := formatNamed(name)
+		return slices.Contains(chosen, i)
+	}
+	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" && has("markdown") {
+		if err := appendTo(p, func(w io.Writer) error { return writeMarkdown(w, r) }); err != nil {
+			return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+		}
+	}
+	if p := os.Getenv("GITHUB_OUTPUT"); p != "" && has("autograding") {
+		var b strings.Builder
+		if err := writeAutograding(&b, r); err != nil {
+			return err
+		}
+		line := "result=" + base64.StdEncoding.EncodeToString([]byte(b.String())) + "\n"
+		if err := appendTo(p, func(w io.Writer) error { _, err := io.WriteString(w, line); return err }); err != nil {
+			return fmt.Errorf("GITHUB_OUTPUT: %w", err)
+		}
+	}
+	return nil
+}
+
+func appendTo(p string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// since formats a duration for people: "2.4s", "3m05s".
+func since(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
