@@ -22,8 +22,7 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 		t.Skip("already inside a fixture")
 	}
 	dir := t.TempDir()
-	for _, p := range []string{"go.mod", "go.sum", "harness", "harness/internal/manifest", "harness/internal/runner",
-		"harness/internal/verify", "exercises/01_cell", "solutions/01_cell"} {
+	for _, p := range append(ownPackages(t), "go.mod", "go.sum", "harness", "exercises/01_cell", "solutions/01_cell") {
 		copyFiles(t, filepath.Join(root, p), filepath.Join(dir, p))
 	}
 	m, err := os.ReadFile(filepath.Join(root, "exercises", "manifest.toml"))
@@ -52,7 +51,7 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-run=^TestExercises$", "./harness/internal/verify")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KATA_VERIFY_FIXTURE=1", "GORACE=atexit_sleep_ms=0", "GOFLAGS=-mod=mod")
+	cmd.Env = append(os.Environ(), "KATA_VERIFY_FIXTURE=1", "GORACE=atexit_sleep_ms=0")
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("verification passed on a fixture it must reject:\n%s", out)
@@ -70,6 +69,25 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 	if strings.Contains(string(out), "--- FAIL: TestExercises/01_cell/solution") || strings.Contains(string(out), "--- FAIL: TestExercises/01_cell/stub") {
 		t.Errorf("verification blamed the fixture's stub or solution, which are fine:\n%s", out)
 	}
+}
+
+// ownPackages lists the folders, relative to root, of this module's packages that the
+// verification's tests need.
+func ownPackages(t *testing.T) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{with .Module}}{{if .Main}}{{$.Dir}}{{end}}{{end}}", "./harness/internal/verify")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var dirs []string
+	for _, d := range strings.Fields(string(out)) {
+		if r, err := filepath.Rel(root, d); err == nil && !strings.HasPrefix(r, "..") {
+			dirs = append(dirs, r)
+		}
+	}
+	return dirs
 }
 
 // copyFiles copies the regular files of from (not its sub-folders) into to.
