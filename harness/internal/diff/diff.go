@@ -175,3 +175,55 @@ func span(start, n int) string {
 		return fmt.Sprintf("%d,%d", start, n)
 	}
 }
+
+// Apply applies a unified diff, as Unified writes it, to a and returns the result. Lines before
+// the first hunk (the "---" and "+++" names, any preamble) are ignored. Every context and removed
+// line must match a exactly where its hunk says: a patch that does not fit is an error naming
+// the hunk, never a guess.
+func Apply(a, patch string) (string, error) {
+	src := split(a)
+	var out []string
+	pos := 0 // lines of src consumed
+	lines := split(patch)
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "@@ ") {
+			continue
+		}
+		var start, n int
+		header := lines[i]
+		if _, err := fmt.Sscanf(header, "@@ -%d,%d", &start, &n); err != nil {
+			if _, err := fmt.Sscanf(header, "@@ -%d", &start); err != nil {
+				return "", fmt.Errorf("diff: bad hunk header %q", header)
+			}
+			n = 1
+		}
+		if n > 0 {
+			start-- // 0-based index of the hunk's first line; with n == 0, start is the line it follows
+		}
+		if start < pos || start > len(src) {
+			return "", fmt.Errorf("diff: hunk %q does not fit: it starts at line %d", header, start+1)
+		}
+		out = append(out, src[pos:start]...)
+		pos = start
+		for i+1 < len(lines) && len(lines[i+1]) > 0 && strings.ContainsRune(" -+", rune(lines[i+1][0])) {
+			i++
+			op, text := lines[i][0], lines[i][1:]
+			if op == '+' {
+				out = append(out, text)
+				continue
+			}
+			if pos >= len(src) || src[pos] != text {
+				return "", fmt.Errorf("diff: hunk %q does not fit at line %d: want %q", header, pos+1, text)
+			}
+			if op == ' ' {
+				out = append(out, text)
+			}
+			pos++
+		}
+	}
+	out = append(out, src[pos:]...)
+	if len(out) == 0 {
+		return "", nil
+	}
+	return strings.Join(out, "\n") + "\n", nil
+}

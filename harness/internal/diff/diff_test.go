@@ -70,3 +70,27 @@ func TestLines_IsAShortestScript(t *testing.T) {
 	assert.Equal(t, " - +", strings.ReplaceAll(ops.String(), "  ", " "), "keep a, delete b, keep c d, insert e")
 	assert.Len(t, got, 5)
 }
+
+func TestApply_UndoesUnified(t *testing.T) {
+	a := "package p\n\nfunc A() int {\n\treturn 1\n}\n\nfunc B() {}\n\nfunc C() {}\n"
+	for _, b := range []string{
+		"package p\n\nfunc A() int {\n\treturn 2\n}\n\nfunc B() {}\n\nfunc C() {}\n",
+		"// head\npackage p\n\nfunc A() int {\n\treturn 1\n}\n\nfunc B() {}\n\nfunc C() {}\n// tail\n",
+		"package p\n\nfunc C() {}\n",
+		"",
+		a,
+	} {
+		patch := Unified("a.go", "b.go", a, b, 3)
+		got, err := Apply(a, patch)
+		if err != nil || got != b {
+			t.Errorf("Apply(a, Unified(a, %q)) = %q, %v; want %q\npatch:\n%s", b, got, err, b, patch)
+		}
+	}
+}
+
+func TestApply_RefusesAPatchThatDoesNotFit(t *testing.T) {
+	patch := Unified("a", "b", "x\ny\nz\n", "x\nY\nz\n", 1)
+	if _, err := Apply("x\nq\nz\n", patch); err == nil || !strings.Contains(err.Error(), "does not fit") {
+		t.Errorf("Apply to a changed text = %v, want a 'does not fit' error", err)
+	}
+}

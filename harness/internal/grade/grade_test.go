@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
+	"github.com/kata-go/concurrency/harness/internal/mutant"
 )
 
 // The survive-suite grades, as one class and in one session of the grader, every hostile
@@ -104,11 +105,16 @@ func writeLearnerFile(dir, from string) error {
 	if err != nil {
 		return err
 	}
+	return writeLearnerText(dir, string(data))
+}
+
+// writeLearnerText writes the submission's 01_cell learner file.
+func writeLearnerText(dir, data string) error {
 	p := filepath.Join(dir, "exercises", "01_cell", "cell.go")
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(p, data, 0o644)
+	return os.WriteFile(p, []byte(data), 0o644)
 }
 
 // gradeClass builds a class folder from the cheats named (all when names is nil) plus the
@@ -200,9 +206,16 @@ func withPolicy(t *testing.T) *classRun {
 			},
 		}
 		if !testing.Short() {
-			mutants, _ := filepath.Glob(filepath.Join(root, "harness", "testdata", "mutants", "01_cell", "*.go"))
-			for _, m := range mutants {
-				extra["mutant_"+strings.TrimSuffix(filepath.Base(m), ".go")] = func(dir string) error { return writeLearnerFile(dir, m) }
+			m, err := manifest.Load(root)
+			if err != nil {
+				panic(err)
+			}
+			mutants, err := mutant.Load(root, m.Exercises[0])
+			if err != nil {
+				panic(err)
+			}
+			for _, mu := range mutants {
+				extra["mutant_"+mu.Name] = func(dir string) error { return writeLearnerText(dir, mu.Source) }
 			}
 		}
 		withPolicyRun = gradeClass(root, "policy", nil, extra, false)

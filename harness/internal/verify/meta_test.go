@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kata-go/concurrency/harness/internal/mutant"
 )
 
 // TestVerify_FailsOnABadExercise proves that verification can fail: it runs the verification
@@ -36,16 +38,25 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrong, err := os.ReadFile(filepath.Join(root, "harness/testdata/mutants/01_cell/take_keeps_value.go"))
+	e := man.Exercises[0]
+	mutants, err := mutant.Load(root, e)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var wrong string
+	for _, m := range mutants {
+		if m.Name == "take_keeps_value" {
+			wrong = m.Source
+		}
+	}
 	for i := range 5 {
-		write(t, filepath.Join(dir, "harness/testdata/mutants/01_cell", "same_as_solution"+string(rune('a'+i))+".go"),
-			"// Mutant of 01_cell: nothing at all, it is the solution with a comment.\n\n"+string(solution))
+		name := "same_as_solution" + string(rune('a'+i))
+		same := "// A comment, and nothing else.\n" + string(solution)
+		write(t, filepath.Join(dir, mutant.Dir(e), name+".diff"),
+			mutant.Format(e, name, "nothing at all, it is the solution with a comment.", string(solution), same))
 	}
 	write(t, filepath.Join(dir, "harness/testdata/alternates/01_cell/wrong.go"),
-		"// Alternate of 01_cell: not correct at all, Take keeps the value.\n"+strings.SplitN(string(wrong), "\n", 2)[1])
+		"// Alternate of 01_cell: not correct at all, Take keeps the value.\n"+wrong)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

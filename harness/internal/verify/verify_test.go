@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
+	"github.com/kata-go/concurrency/harness/internal/mutant"
 	"github.com/kata-go/concurrency/harness/internal/runner"
 )
 
@@ -76,10 +77,10 @@ func solutionFile(e manifest.Exercise) string {
 	return filepath.Join(root, e.SolutionDir(), e.Files[0])
 }
 
-// variants lists the .go files of harness/testdata/{mutants,alternates}/NN_name.
-func variants(t *testing.T, kind string, e manifest.Exercise) []string {
+// alternates lists the .go files of harness/testdata/alternates/NN_name.
+func alternates(t *testing.T, e manifest.Exercise) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(root, "harness", "testdata", kind, e.Name, "*.go"))
+	files, err := filepath.Glob(filepath.Join(root, "harness", "testdata", "alternates", e.Name, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +100,17 @@ func TestExercises(t *testing.T) {
 			if testing.Short() {
 				return
 			}
-			for _, f := range variants(t, "mutants", e) {
-				t.Run("mutant="+strings.TrimSuffix(filepath.Base(f), ".go"), func(t *testing.T) {
+			mutants, err := mutant.Load(root, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range mutants {
+				t.Run("mutant="+m.Name, func(t *testing.T) {
 					t.Parallel()
-					checkMutant(t, e, f)
+					checkMutant(t, e, m)
 				})
 			}
-			for _, f := range variants(t, "alternates", e) {
+			for _, f := range alternates(t, e) {
 				t.Run("alternate="+strings.TrimSuffix(filepath.Base(f), ".go"), func(t *testing.T) {
 					t.Parallel()
 					checkAlternate(t, e, f)
@@ -144,8 +149,12 @@ func checkFiles(t *testing.T, e manifest.Exercise) {
 	if len(e.Files) != 1 {
 		t.Errorf("%s: %d learner files; verification swaps exactly one", e.Name, len(e.Files))
 	}
-	checkVariants(t, e, "mutants", "Mutant", 5)
-	checkVariants(t, e, "alternates", "Alternate", 1)
+	if mutants, err := mutant.Load(root, e); err != nil {
+		t.Error(err)
+	} else if len(mutants) < 5 {
+		t.Errorf("%s: %d mutants in %s, want at least 5", e.Name, len(mutants), mutant.Dir(e))
+	}
+	checkAlternates(t, e)
 }
 
 func assertFolder(t *testing.T, dir string, want []string) {
@@ -171,14 +180,14 @@ func assertFolder(t *testing.T, dir string, want []string) {
 	}
 }
 
-func checkVariants(t *testing.T, e manifest.Exercise, kind, word string, least int) {
+func checkAlternates(t *testing.T, e manifest.Exercise) {
 	t.Helper()
-	files := variants(t, kind, e)
-	if len(files) < least {
-		t.Errorf("%s: %d %s in harness/testdata/%s/%s, want at least %d", e.Name, len(files), kind, kind, e.Name, least)
+	files := alternates(t, e)
+	if len(files) < 1 {
+		t.Errorf("%s: no alternate in harness/testdata/alternates/%s: write a correct solution built another way", e.Name, e.Name)
 	}
 	solution, _ := os.ReadFile(solutionFile(e))
-	prefix := "// " + word + " of " + e.Name + ": "
+	prefix := "// Alternate of " + e.Name + ": "
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -186,7 +195,7 @@ func checkVariants(t *testing.T, e manifest.Exercise, kind, word string, least i
 			continue
 		}
 		if first, _, _ := strings.Cut(string(data), "\n"); !strings.HasPrefix(first, prefix) || len(first) < len(prefix)+10 {
-			t.Errorf("%s: first line must say what it is: %q followed by the sentence it breaks or how it differs", rel(f), prefix)
+			t.Errorf("%s: first line must say what it is: %q followed by how it differs", rel(f), prefix)
 		}
 		if string(data) == string(solution) {
 			t.Errorf("%s is the reference solution itself", rel(f))
@@ -232,13 +241,17 @@ func checkSolution(t *testing.T, e manifest.Exercise) {
 }
 
 // checkMutant: the known-wrong solution compiles and at least one test fails on it.
-func checkMutant(t *testing.T, e manifest.Exercise, file string) {
+func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant) {
+	file := filepath.Join(t.TempDir(), e.Files[0])
+	if err := os.WriteFile(file, []byte(m.Source), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	res := goTest(t, e, file)
 	if res.BuildFailed {
-		t.Fatalf("mutant %s does not compile, so it proves nothing:\n%s", rel(file), res.BuildOutput)
+		t.Fatalf("mutant %s does not compile, so it proves nothing:\n%s", rel(m.Path), res.BuildOutput)
 	}
 	if res.Passed {
-		t.Errorf("mutant %s was not caught: every test of %s passed on it.\nIts first line says what it breaks; add a test that fails on it.", rel(file), e.Name)
+		t.Errorf("mutant %s was not caught: every test of %s passed on it.\nIt breaks this: %s\nAdd a test that fails on it.", rel(m.Path), e.Name, m.Why)
 	}
 }
 
