@@ -92,10 +92,8 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 
 func currentGoroutineID() int64 {
 	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	var id int64
-	fmt.Sscanf(string(buf), "goroutine %d ", &id)
-	return id
+	header, _, _ := strings.Cut(string(buf[:runtime.Stack(buf, false)]), "\n")
+	return parseHeader(header).id
 }
 
 func allStacks() []byte {

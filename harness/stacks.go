@@ -32,17 +32,9 @@ func parseStacks(dump []byte) []goroutine {
 	var out []goroutine
 	for _, block := range strings.Split(strings.TrimSpace(string(dump)), "\n\n") {
 		lines := strings.Split(block, "\n")
-		var g goroutine
-		header := lines[0]
-		if !strings.HasPrefix(header, "goroutine ") {
+		g := parseHeader(lines[0])
+		if g.id == 0 {
 			continue
-		}
-		fields := strings.SplitN(strings.TrimPrefix(header, "goroutine "), " ", 2)
-		g.id, _ = strconv.ParseInt(fields[0], 10, 64)
-		if len(fields) == 2 {
-			state := strings.TrimSuffix(strings.TrimSpace(fields[1]), ":")
-			state = strings.TrimSuffix(strings.TrimPrefix(state, "["), "]")
-			g.state, _, _ = strings.Cut(state, ",")
 		}
 		for i := 1; i+1 < len(lines); i += 2 {
 			fnLine, posLine := lines[i], strings.TrimSpace(lines[i+1])
@@ -61,6 +53,20 @@ func parseStacks(dump []byte) []goroutine {
 		out = append(out, g)
 	}
 	return out
+}
+
+// parseHeader reads "goroutine 42 [sync.Cond.Wait, 2 minutes]:"; id is 0 for any other line.
+func parseHeader(header string) goroutine {
+	var g goroutine
+	rest, ok := strings.CutPrefix(header, "goroutine ")
+	if !ok {
+		return g
+	}
+	num, rest, _ := strings.Cut(rest, " ")
+	g.id, _ = strconv.ParseInt(num, 10, 64)
+	state, _, _ := strings.Cut(strings.TrimPrefix(rest, "["), "]")
+	g.state, _, _ = strings.Cut(state, ",")
+	return g
 }
 
 // shortFunc turns "github.com/x/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)" into

@@ -3,9 +3,6 @@ package barrier_test
 import (
 	"context"
 	"fmt"
-	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -274,7 +271,7 @@ func arrive(b *barrier.Barrier, ctx context.Context) *arrival {
 	a := &arrival{done: make(chan response, 1)}
 	ids := make(chan int64)
 	go func() {
-		ids <- goroutineID()
+		ids <- harness.GoroutineID()
 		var r response
 		if ctx == nil {
 			r.leader = b.Wait()
@@ -341,53 +338,14 @@ func requireBlocked(t *testing.T, as []*arrival, what string) {
 // blockedInBarrier counts the goroutines of as that are blocked, not running, with a frame of
 // package barrier on their stack.
 func blockedInBarrier(as []*arrival) int {
-	ids := map[int64]bool{}
-	for _, a := range as {
-		ids[a.id] = true
-	}
-	buf := make([]byte, 1<<16)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	blocked := harness.Blocked("/exercises/07_barrier.")
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, _, _ := strings.Cut(g, "\n")
-		id, state := parseHeader(header)
-		if !ids[id] || !strings.Contains(g, "/exercises/07_barrier.") {
-			continue
-		}
-		switch state {
-		case "running", "runnable", "syscall", "preempted":
-		default:
+	for _, a := range as {
+		if blocked[a.id] {
 			count++
 		}
 	}
 	return count
-}
-
-// parseHeader reads "goroutine 42 [sync.Cond.Wait, 2 minutes]:".
-func parseHeader(header string) (id int64, state string) {
-	rest, ok := strings.CutPrefix(header, "goroutine ")
-	if !ok {
-		return 0, ""
-	}
-	num, rest, _ := strings.Cut(rest, " ")
-	id, _ = strconv.ParseInt(num, 10, 64)
-	rest = strings.TrimPrefix(rest, "[")
-	state, _, _ = strings.Cut(rest, "]")
-	state, _, _ = strings.Cut(state, ",")
-	return id, state
-}
-
-func goroutineID() int64 {
-	buf := make([]byte, 64)
-	id, _ := parseHeader(string(buf[:runtime.Stack(buf, false)]))
-	return id
 }
 
 // panicMessage runs f and returns what it panicked with, as text, and whether it panicked.

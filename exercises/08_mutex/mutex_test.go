@@ -68,28 +68,7 @@ func waitUntilBlocked(t *testing.T, call string, n int, returned func() int, wha
 	}
 }
 
-func countBlocked(call string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		header, stack, _ := strings.Cut(g, "\n")
-		if strings.Contains(header, "[running]") || strings.Contains(header, "[runnable]") {
-			continue
-		}
-		if strings.Contains(stack, call) {
-			count++
-		}
-	}
-	return count
-}
+func countBlocked(call string) int { return len(harness.Blocked(call)) }
 
 // Task 1: Mutex.
 
