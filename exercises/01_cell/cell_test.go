@@ -20,11 +20,11 @@ func TestCell_GetReturnsTheValueGiven(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(1000) + 1
 		c := cell.NewCell(n)
-		require.NotNil(t, c, "NewCell(%d) returned nil", n)
+		require.NotNil(t, c, "NewCell(%d) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)", n)
 		assert.Equal(t, n, c.Get(), "NewCell(%d).Get()", n)
 
 		s := cell.NewCell(fmt.Sprint("answer ", n))
-		require.NotNil(t, s, "NewCell(string) returned nil")
+		require.NotNil(t, s, "NewCell(string) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
 		assert.Equal(t, fmt.Sprint("answer ", n), s.Get(), "NewCell(%q).Get()", fmt.Sprint("answer ", n))
 	})
 }
@@ -33,7 +33,7 @@ func TestCell_SetChangesWhatGetReturns(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The seed's example: answer is never declared mutable, yet its value changes.
 		answer := cell.NewCell(42)
-		require.NotNil(t, answer, "NewCell(42) returned nil")
+		require.NotNil(t, answer, "NewCell(42) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
 		require.Equal(t, 42, answer.Get(), "NewCell(42).Get()")
 		answer.Set(77)
 		assert.Equal(t, 77, answer.Get(), "after Set(77), Get()")
@@ -47,7 +47,7 @@ func TestCell_ReplaceReturnsTheOldValue(t *testing.T) {
 		r := harness.Rand(t)
 		a, b := r.IntN(1000)+1, r.IntN(1000)+1001
 		c := cell.NewCell(a)
-		require.NotNil(t, c, "NewCell(%d) returned nil", a)
+		require.NotNil(t, c, "NewCell(%d) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)", a)
 		assert.Equal(t, a, c.Replace(b), "NewCell(%d).Replace(%d) should return the old value", a, b)
 		assert.Equal(t, b, c.Get(), "after Replace(%d), Get()", b)
 	})
@@ -56,12 +56,12 @@ func TestCell_ReplaceReturnsTheOldValue(t *testing.T) {
 func TestCell_TakeLeavesTheZeroValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := cell.NewCell([]string{"hello", "dolly"})
-		require.NotNil(t, c, "NewCell returned nil")
+		require.NotNil(t, c, "NewCell returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
 		assert.Equal(t, []string{"hello", "dolly"}, c.Take(), "Take() should return the value")
 		assert.Nil(t, c.Get(), "after Take(), Get() should be the zero value (nil for a slice)")
 
 		n := cell.NewCell(7)
-		require.NotNil(t, n, "NewCell(7) returned nil")
+		require.NotNil(t, n, "NewCell(7) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
 		assert.Equal(t, 7, n.Take(), "NewCell(7).Take()")
 		assert.Equal(t, 0, n.Take(), "a second Take() finds the zero value")
 	})
@@ -72,7 +72,7 @@ func TestCell_TakeLeavesTheZeroValue(t *testing.T) {
 func TestRefCell_BorrowSeesTheValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		greeting := cell.NewRefCell("hello")
-		require.NotNil(t, greeting, "NewRefCell returned nil")
+		require.NotNil(t, greeting, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		r, err := greeting.Borrow()
 		require.NoError(t, err, "Borrow() on a fresh RefCell")
 		require.NotNil(t, r, "Borrow() returned a nil *Ref with no error")
@@ -86,7 +86,7 @@ func TestRefCell_ManySharedBorrowsAtOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(5) + 2
 		c := cell.NewRefCell(n)
-		require.NotNil(t, c, "NewRefCell returned nil")
+		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		var refs []*cell.Ref[int]
 		for i := range n {
 			r, err := c.Borrow()
@@ -114,7 +114,7 @@ func TestRefCell_ManySharedBorrowsAtOnce(t *testing.T) {
 func TestRefCell_MutableBorrowIsExclusive(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := cell.NewRefCell("hello")
-		require.NotNil(t, c, "NewRefCell returned nil")
+		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		m, err := c.BorrowMut()
 		require.NoError(t, err, "BorrowMut() on a fresh RefCell")
 		require.NotNil(t, m, "BorrowMut() returned a nil *RefMut with no error")
@@ -142,7 +142,7 @@ func TestRefCell_WritesThroughRefMutStay(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The seed's example: *greeting.borrow_mut() = "hola".
 		greeting := cell.NewRefCell("hello")
-		require.NotNil(t, greeting, "NewRefCell returned nil")
+		require.NotNil(t, greeting, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		m, err := greeting.BorrowMut()
 		require.NoError(t, err, "BorrowMut() on a fresh RefCell")
 		require.NotNil(t, m, "BorrowMut() returned a nil *RefMut")
@@ -163,7 +163,7 @@ func TestRefCell_WritesThroughRefMutStay(t *testing.T) {
 func TestRefCell_ReleaseTwiceCountsOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := cell.NewRefCell(1)
-		require.NotNil(t, c, "NewRefCell returned nil")
+		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		a, err := c.Borrow()
 		require.NoError(t, err)
 		b, err := c.Borrow()
@@ -194,7 +194,7 @@ func TestRefCell_ReleaseTwiceCountsOnce(t *testing.T) {
 func TestRefCell_ReleasedBorrowPanicsOnUse(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := cell.NewRefCell(5)
-		require.NotNil(t, c, "NewRefCell returned nil")
+		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		r, err := c.Borrow()
 		require.NoError(t, err)
 		require.NotNil(t, r)
@@ -214,7 +214,7 @@ func TestRefCell_ReleasedBorrowPanicsOnUse(t *testing.T) {
 func TestRefCell_MustBorrowPanicsWithTheSentinel(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := cell.NewRefCell("hello")
-		require.NotNil(t, c, "NewRefCell returned nil")
+		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
 		gr := c.MustBorrowMut() // the seed's `let mut gr = greeting.borrow_mut();`
 		require.NotNil(t, gr, "MustBorrowMut() on a fresh RefCell returned nil")
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kata-go/concurrency/harness/internal/diff"
 	"github.com/kata-go/concurrency/harness/internal/manifest"
 	"github.com/kata-go/concurrency/harness/internal/mutant"
 )
@@ -82,6 +84,9 @@ func (c *classRun) student(t *testing.T, name string) ExerciseResult {
 }
 
 // copyTree copies the regular files under src to dst.
+// copyTree copies a cheat's folder. A file NAME.diff becomes NAME: the diff applied to the
+// file of the repository that its "--- " line names (the solution or the stub of 01_cell), so a
+// cheat keeps only what it changes.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -92,12 +97,34 @@ func copyTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
+		if strings.HasSuffix(rel, ".diff") {
+			if data, err = applyToRepo(data); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			rel = strings.TrimSuffix(rel, ".diff")
+		}
 		to := filepath.Join(dst, rel)
 		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 			return err
 		}
 		return os.WriteFile(to, data, 0o644)
 	})
+}
+
+// applyToRepo applies a diff to the repository file its "--- " line names.
+func applyToRepo(patch []byte) ([]byte, error) {
+	for _, line := range strings.Split(string(patch), "\n") {
+		if base, ok := strings.CutPrefix(line, "--- "); ok {
+			base, _, _ = strings.Cut(base, "\t")
+			orig, err := os.ReadFile(filepath.Join("..", "..", "..", filepath.FromSlash(base)))
+			if err != nil {
+				return nil, err
+			}
+			out, err := diff.Apply(string(orig), string(patch))
+			return []byte(out), err
+		}
+	}
+	return nil, errors.New(`no "--- " line names the file the diff applies to`)
 }
 
 func writeLearnerFile(dir, from string) error {
