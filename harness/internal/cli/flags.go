@@ -2,14 +2,17 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
 // flags are the options any command may take; each command says which it accepts.
 type flags struct {
 	json, raw, all, yes, short, poll, help bool
+	sched                                  bool
 	watching                               bool // set by watch for its checks, not a flag
 	run                                    string
+	repeat                                 int
 	args                                   []string // the positional arguments
 }
 
@@ -22,6 +25,8 @@ var flagNames = map[string]string{
 	"--short": "short", "-short": "short",
 	"--poll": "poll", "-poll": "poll",
 	"--run": "run", "-run": "run",
+	"--repeat": "repeat", "-repeat": "repeat",
+	"--sched": "sched", "-sched": "sched",
 	"-h": "help", "--help": "help", "-help": "help",
 }
 
@@ -69,15 +74,23 @@ func parseFlags(args []string, allowed ...string) (*flags, error) {
 		if !known || !ok[canon] {
 			return nil, fmt.Errorf("unknown flag %s", name)
 		}
-		if canon == "run" {
+		if canon == "run" || canon == "repeat" {
 			if !hasValue {
 				if i+1 == len(args) {
-					return nil, fmt.Errorf("%s needs a pattern", name)
+					return nil, fmt.Errorf("%s needs a value", name)
 				}
 				i++
 				value = args[i]
 			}
-			f.run = value
+			if canon == "run" {
+				f.run = value
+				continue
+			}
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("%s takes a whole number of runs, 1 or more, not %q", name, value)
+			}
+			f.repeat = n
 			continue
 		}
 		if hasValue {
@@ -96,6 +109,8 @@ func parseFlags(args []string, allowed ...string) (*flags, error) {
 			f.short = true
 		case "poll":
 			f.poll = true
+		case "sched":
+			f.sched = true
 		case "help":
 			f.help = true
 		}

@@ -24,7 +24,7 @@ var commands = []command{
 	{"reset", "NAME [--yes] [--json]", "Puts the stub of an exercise back in place of your file, from git. Asks first, unless --yes."},
 	{"solution", "[NAME] [--json]", "Once an exercise passes: the reference solution, as a diff against your file."},
 	{"doctor", "[--json]", "Checks this machine: the Go version, whether -race works here (and why not), the repository found."},
-	{"verify", "[--short] [--json]", "Runs the repository's own verification (maintainers): every stub fails, every solution passes,\nevery mutant is caught. --short runs the quick subset."},
+	{"verify", "[--short] [--json] [--repeat N [--sched]]", "Runs the repository's own verification (maintainers): every stub fails, every solution passes,\nevery mutant is caught. --short runs the quick subset. --repeat N runs every mutant N more\ntimes at each of GOMAXPROCS 1, 2 and 4 and prints its catch rate (below N/N fails); --sched\nrepeats only the mutants the contract maps mark (sched)."},
 	{"grade", "[flags]", "Grades submissions (teachers). See grade --help."},
 	{"help", "", "This text."},
 }

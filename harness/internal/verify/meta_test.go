@@ -2,20 +2,24 @@ package verify_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kata-go/concurrency/harness/internal/contract"
 	"github.com/kata-go/concurrency/harness/internal/mutant"
 )
 
 // TestVerify_FailsOnABadExercise proves that verification can fail: it runs the verification
-// of a copy of 01_cell whose "mutant" behaves exactly like the solution and whose "alternate"
-// is wrong, and expects both to be reported.
+// of a copy of 01_cell whose "mutants" behave exactly like the solution, whose contract map
+// blames a real mutant on a test that does not catch it, and whose "alternate" is wrong, and
+// expects all three to be reported.
 func TestVerify_FailsOnABadExercise(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a fixture repository; skipped with -short")
@@ -55,6 +59,20 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 		write(t, filepath.Join(dir, mutant.Dir(e), name+".diff"),
 			mutant.Format(e, name, "nothing at all, it is the solution with a comment.", string(solution), same))
 	}
+	// Take keeping its value is no fault of RefCell's: a RefCell test cannot be the one that
+	// catches it.
+	write(t, filepath.Join(dir, mutant.Dir(e), "take_keeps_value.diff"),
+		mutant.Format(e, "take_keeps_value", "Take returns the value but leaves it in the cell.", string(solution), wrong))
+	tests, err := topLevelTests(filepath.Join(root, e.Dir(), e.Short()+"_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refCellTest := tests[slices.IndexFunc(tests, func(name string) bool { return strings.HasPrefix(name, "TestRefCell") })]
+	write(t, filepath.Join(dir, mutant.Dir(e), contract.FileName), fmt.Sprintf(`| task | sentence | tests | mutants |
+|---|---|---|---|
+| 1 | Nothing at all. | %s | same_as_solutiona, same_as_solutionb, same_as_solutionc, same_as_solutiond, same_as_solutione |
+| 1 | Take leaves the zero value. | %s | take_keeps_value |
+`, tests[0], refCellTest))
 	write(t, filepath.Join(dir, "harness/testdata/alternates/01_cell/wrong.go"),
 		"// Alternate of 01_cell: not correct at all, Take keeps the value.\n"+wrong)
 
@@ -72,6 +90,8 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 		"was not caught: every test of 01_cell passed on it",
 		"--- FAIL: TestExercises/01_cell/alternate=wrong",
 		"TestCell_TakeLeavesTheZeroValue failed",
+		"--- FAIL: TestExercises/01_cell/mutant=take_keeps_value",
+		"was caught, but not by the tests its row of harness/testdata/mutants/01_cell/CONTRACT.md names (" + refCellTest + ")",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("verification output lacks %q:\n%s", want, out)

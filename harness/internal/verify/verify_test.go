@@ -3,28 +3,38 @@ package verify_test
 import (
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kata-go/concurrency/harness/internal/contract"
 	"github.com/kata-go/concurrency/harness/internal/manifest"
 	"github.com/kata-go/concurrency/harness/internal/mutant"
 	"github.com/kata-go/concurrency/harness/internal/runner"
 )
 
-// stubBudget is how long a stub's whole package may take, build included: a stub never blocks,
-// so its tests fail at once.
-const stubBudget = 60 * time.Second
+// stubBudget is how long a stub's test binary may run: a stub never blocks, so its tests fail
+// at once.
+const stubBudget = 30 * time.Second
 
 var (
-	root string
-	man  *manifest.Manifest
-	jobs chan struct{} // one token per go test process allowed at once
+	root    string
+	man     *manifest.Manifest
+	builds  *builder      // compiles test binaries, several exercises to a go command
+	runs    chan struct{} // one token per test binary allowed to run at once
+	repeat  = repeatFromEnv()
+	ratesMu sync.Mutex
+	rates   []string // catch rates measured in repeat mode, for KATA_VERIFY_RATES
 )
 
 func TestMain(m *testing.M) {
@@ -37,34 +47,61 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "verify:", err)
 		os.Exit(2)
 	}
-	n := runtime.NumCPU()
+	// Test binaries mostly wait (on timers, sockets, the failure paths' bounds), so more of them
+	// run at once than there are CPUs; the builds, which do not wait, share the CPUs inside one
+	// go command at a time per slot.
+	n := 2 * runtime.NumCPU()
 	if v, err := strconv.Atoi(os.Getenv("KATA_VERIFY_JOBS")); err == nil && v > 0 {
 		n = v
 	}
-	jobs = make(chan struct{}, n)
-	os.Exit(m.Run())
+	runs = make(chan struct{}, n)
+	tmp, err := os.MkdirTemp("", "kata-verify-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "verify:", err)
+		os.Exit(2)
+	}
+	builds = newBuilder(root, tmp, 2)
+	code := m.Run()
+	os.RemoveAll(tmp)
+	if err := writeRates(); err != nil {
+		fmt.Fprintln(os.Stderr, "verify:", err)
+		code = 1
+	}
+	os.Exit(code)
 }
 
-// goTest runs the exercise's tests with its learner file replaced by stand-in ("" keeps the stub).
-func goTest(t *testing.T, e manifest.Exercise, standIn string, flags ...string) *runner.Result {
+// variant is one stand-in for an exercise's learner file: the stub itself (file ""), the
+// solution, a mutant or an alternate.
+type variant struct {
+	e    manifest.Exercise
+	file string
+}
+
+// compile builds v's test binary, or fails the test with the compiler's messages; the binary is
+// removed when the test ends.
+func compile(t *testing.T, what string, v variant) string {
 	t.Helper()
-	cfg := runner.Config{
-		Dir:     root,
-		Package: e.Package(),
-		Flags:   append([]string{"-count=1"}, flags...),
-		Timeout: 4 * time.Minute,
+	b := builds.build(v)
+	if b.Binary == "" {
+		t.Fatalf("%s of %s does not compile:\n%s", what, v.e.Name, b.Output)
 	}
-	if standIn != "" {
-		cfg.Replace = map[string]string{learnerFile(e): standIn}
-	}
-	jobs <- struct{}{}
-	defer func() { <-jobs }()
-	res, err := runner.Run(context.Background(), cfg)
+	t.Cleanup(func() { os.Remove(b.Binary) })
+	return b.Binary
+}
+
+// runTests runs an exercise's test binary with the given test flags ("-test.count=3"); it
+// fails the test when the binary could not run or did not finish in time.
+func runTests(t *testing.T, e manifest.Exercise, binary string, args ...string) *runner.Result {
+	t.Helper()
+	runs <- struct{}{}
+	defer func() { <-runs }()
+	const limit = 4 * time.Minute
+	res, err := runner.RunBinary(context.Background(), binary, filepath.Join(root, e.Dir()), limit, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", e.Name, err)
 	}
 	if res.TimedOut {
-		t.Fatalf("%s: go test did not finish within %v", e.Name, cfg.Timeout)
+		t.Fatalf("%s: the test binary did not finish within %v", e.Name, limit)
 	}
 	return res
 }
@@ -95,6 +132,7 @@ func TestExercises(t *testing.T) {
 			if t.Failed() {
 				return
 			}
+			t.Run("contract", func(t *testing.T) { checkContract(t, e) })
 			t.Run("stub", func(t *testing.T) { t.Parallel(); checkStub(t, e) })
 			t.Run("solution", func(t *testing.T) { t.Parallel(); checkSolution(t, e) })
 			if testing.Short() {
@@ -104,10 +142,11 @@ func TestExercises(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			cmap, _ := contract.Load(root, e) // its faults are the files check's to report
 			for _, m := range mutants {
 				t.Run("mutant="+m.Name, func(t *testing.T) {
 					t.Parallel()
-					checkMutant(t, e, m)
+					checkMutant(t, e, m, cmap)
 				})
 			}
 			for _, f := range alternates(t, e) {
@@ -149,12 +188,61 @@ func checkFiles(t *testing.T, e manifest.Exercise) {
 	if len(e.Files) != 1 {
 		t.Errorf("%s: %d learner files; verification swaps exactly one", e.Name, len(e.Files))
 	}
-	if mutants, err := mutant.Load(root, e); err != nil {
-		t.Error(err)
-	} else if len(mutants) < 5 {
-		t.Errorf("%s: %d mutants in %s, want at least 5", e.Name, len(mutants), mutant.Dir(e))
-	}
 	checkAlternates(t, e)
+}
+
+// minMutants and minAlternates are what every exercise needs at the least: wrong solutions
+// that each break one sentence, and correct ones built in other ways.
+const (
+	minMutants    = 5
+	minAlternates = 2
+)
+
+// checkContract proves the exercise has its mutants, and a contract map that names only tests
+// and mutants that exist, and every mutant at least once.
+func checkContract(t *testing.T, e manifest.Exercise) {
+	mutants, err := mutant.Load(root, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mutants) < minMutants {
+		t.Errorf("%s: %d mutants in %s, want at least %d", e.Name, len(mutants), mutant.Dir(e), minMutants)
+	}
+	cmap, err := contract.Load(root, e)
+	if err != nil {
+		t.Errorf("%v: list every sentence of the contract with the tests that fail when it is broken and the mutants that break it (CONTRIBUTING.md, \"Contract map\")", err)
+		return
+	}
+	tests, err := topLevelTests(filepath.Join(root, e.Dir(), e.Short()+"_test.go"))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	var names []string
+	for _, m := range mutants {
+		names = append(names, m.Name)
+	}
+	for _, err := range cmap.Check(tests, names) {
+		t.Error(err)
+	}
+	if n := len(alternates(t, e)); n < minAlternates {
+		t.Errorf("%s: %d alternates in harness/testdata/alternates/%s, want at least %d: correct solutions built in other ways, each written from the README and the stub alone", e.Name, n, e.Name, minAlternates)
+	}
+}
+
+// topLevelTests lists the Test functions of a test file.
+func topLevelTests(file string) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") && fn.Name.Name != "TestMain" {
+			out = append(out, fn.Name.Name)
+		}
+	}
+	return out, nil
 }
 
 func assertFolder(t *testing.T, dir string, want []string) {
@@ -183,9 +271,6 @@ func assertFolder(t *testing.T, dir string, want []string) {
 func checkAlternates(t *testing.T, e manifest.Exercise) {
 	t.Helper()
 	files := alternates(t, e)
-	if len(files) < 1 {
-		t.Errorf("%s: no alternate in harness/testdata/alternates/%s: write a correct solution built another way", e.Name, e.Name)
-	}
 	solution, _ := os.ReadFile(solutionFile(e))
 	prefix := "// Alternate of " + e.Name + ": "
 	for _, f := range files {
@@ -210,12 +295,9 @@ func rel(p string) string {
 	return p
 }
 
-// checkStub: the stub compiles, every top-level test fails, and the package ends in seconds.
+// checkStub: the stub compiles, every top-level test fails, and the binary ends in seconds.
 func checkStub(t *testing.T, e manifest.Exercise) {
-	res := goTest(t, e, "")
-	if res.BuildFailed {
-		t.Fatalf("stub of %s does not compile:\n%s", e.Name, res.BuildOutput)
-	}
+	res := runTests(t, e, compile(t, "the stub", variant{e: e}), "-test.count=1")
 	tests := res.TopLevel()
 	if len(tests) == 0 {
 		t.Fatalf("stub of %s: no tests ran\n%s", e.Name, res.Output)
@@ -232,32 +314,95 @@ func checkStub(t *testing.T, e manifest.Exercise) {
 
 // checkSolution: the reference passes under -race, repeated, shuffled, with GOMAXPROCS 1, 2 and 4.
 func checkSolution(t *testing.T, e manifest.Exercise) {
-	flags := []string{"-count=3", "-shuffle=on", "-cpu=1,2,4"}
+	args := []string{"-test.count=3", "-test.shuffle=on", "-test.cpu=1,2,4"}
 	if testing.Short() {
-		flags = nil
+		args = []string{"-test.count=1"}
 	}
-	res := goTest(t, e, solutionFile(e), flags...)
+	res := runTests(t, e, compile(t, "the solution", variant{e, solutionFile(e)}), args...)
 	requirePass(t, "solution", e, res)
 }
 
-// checkMutant: the known-wrong solution compiles and at least one test fails on it.
-func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant) {
+// checkMutant: the known-wrong solution compiles, and the tests its contract row names catch
+// it; in repeat mode, on every run at every GOMAXPROCS.
+func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant, cmap *contract.Map) {
+	// A fresh file for each stand-in: go test -overlay caches a replaced file by its size and
+	// modification time.
 	file := filepath.Join(t.TempDir(), e.Files[0])
 	if err := os.WriteFile(file, []byte(m.Source), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := goTest(t, e, file)
-	if res.BuildFailed {
-		t.Fatalf("mutant %s does not compile, so it proves nothing:\n%s", rel(m.Path), res.BuildOutput)
-	}
+	bin := compile(t, "mutant "+m.Name, variant{e, file})
+	res := runTests(t, e, bin, "-test.count=1")
 	if res.Passed {
 		t.Errorf("mutant %s was not caught: every test of %s passed on it.\nIt breaks this: %s\nAdd a test that fails on it.", rel(m.Path), e.Name, m.Why)
+		return
 	}
+	if cmap != nil {
+		if want := cmap.TestsOf(m.Name); len(want) > 0 && !slices.ContainsFunc(want, func(name string) bool { return failed(res, name) }) {
+			t.Errorf("mutant %s was caught, but not by the tests its row of %s names (%s): it failed %s.\nFix the row, or the test that should catch it.",
+				rel(m.Path), cmap.Path, strings.Join(want, ", "), strings.Join(failedTests(res), ", "))
+		}
+	}
+	if repeat.n > 0 && (!repeat.schedOnly || cmap != nil && cmap.Sched(m.Name)) {
+		checkCatchRate(t, e, m, bin)
+	}
+}
+
+// checkCatchRate runs the mutant's binary repeat.n times at each of GOMAXPROCS 1, 2 and 4, each
+// run in its own process (the race detector reports a race once per process), and fails unless
+// every run caught it.
+func checkCatchRate(t *testing.T, e manifest.Exercise, m mutant.Mutant, bin string) {
+	cpus := []int{1, 2, 4}
+	caught := make([]atomic.Int64, len(cpus))
+	var wg sync.WaitGroup
+	for i, cpu := range cpus {
+		for range repeat.n {
+			wg.Go(func() {
+				if res := runTests(t, e, bin, "-test.count=1", "-test.cpu="+strconv.Itoa(cpu)); !res.Passed {
+					caught[i].Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	var parts []string
+	total := int64(0)
+	for i, cpu := range cpus {
+		parts = append(parts, fmt.Sprintf("cpu %d: %d/%d", cpu, caught[i].Load(), repeat.n))
+		total += caught[i].Load()
+	}
+	line := fmt.Sprintf("%s/%s caught %d/%d (%s)", e.Name, m.Name, total, repeat.n*len(cpus), strings.Join(parts, ", "))
+	ratesMu.Lock()
+	rates = append(rates, line)
+	ratesMu.Unlock()
+	t.Log(line)
+	if total < int64(repeat.n*len(cpus)) {
+		t.Errorf("mutant %s is caught only sometimes: %s. A test that catches wrong code only sometimes passes it the other times: force the interleaving it needs (CONTRIBUTING.md, \"Writing tests\").", rel(m.Path), line)
+	}
+}
+
+func failed(res *runner.Result, name string) bool {
+	tt, ok := res.Test(name)
+	return ok && tt.Status == runner.Fail
+}
+
+func failedTests(res *runner.Result) []string {
+	var out []string
+	for _, tt := range res.TopLevel() {
+		if tt.Status == runner.Fail {
+			out = append(out, tt.Name)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "no test (the package failed outside its tests)")
+	}
+	return out
 }
 
 // checkAlternate: a correct solution built another way passes too.
 func checkAlternate(t *testing.T, e manifest.Exercise, file string) {
-	res := goTest(t, e, file, "-count=2", "-shuffle=on", "-cpu=1,4")
+	bin := compile(t, "alternate "+filepath.Base(file), variant{e, file})
+	res := runTests(t, e, bin, "-test.count=2", "-test.shuffle=on", "-test.cpu=1,4")
 	requirePass(t, "alternate "+filepath.Base(file), e, res)
 }
 
@@ -303,12 +448,12 @@ func indent(s string) string {
 // solution fails and says how to run it.
 func TestRaceGuard(t *testing.T) {
 	e := man.Exercises[0]
-	jobs <- struct{}{}
+	runs <- struct{}{}
 	res, err := runner.Run(context.Background(), runner.Config{
 		Dir: root, Package: e.Package(), NoRace: true, Flags: []string{"-count=1"},
 		Replace: map[string]string{learnerFile(e): solutionFile(e)},
 	})
-	<-jobs
+	<-runs
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,146 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Build is one package's outcome of BuildTests.
+type Build struct {
+	// Binary is the compiled test binary, or "" when the package did not compile.
+	Binary string
+	// Output is the compiler's messages for this package (empty when it compiled).
+	Output string
+}
+
+// BuildTests compiles the -race test binaries of several packages in one go command
+// (go test -c -o dir/), so that they share one load of the module and the machine's cores.
+// Packages are import paths, such as "github.com/kata-go/concurrency/exercises/01_cell"; each
+// may have files replaced, as in Config.Replace, and no two may share a last path element.
+// Binaries are written into dir, which the caller owns and removes.
+//
+// A package that does not compile gets its compiler messages in its Build; the error is for a
+// build that could not be made at all.
+func BuildTests(ctx context.Context, root, dir string, packages []string, replace map[string]string) (map[string]Build, error) {
+	args := []string{"test", "-c", "-race", "-json", "-o", dir + string(filepath.Separator)}
+	if len(replace) > 0 {
+		overlay, err := writeOverlay(root, replace)
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(overlay)
+		args = append(args, "-overlay="+overlay)
+	}
+	args = append(args, packages...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &capped{w: &stdout, limit: packagesCap}
+	cmd.Stderr = &capped{w: &stderr}
+	runErr := cmd.Run()
+	var exit *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exit) {
+		return nil, fmt.Errorf("go test -c: %w", runErr)
+	}
+	messages := buildMessages(&stdout)
+	out := map[string]Build{}
+	for _, pkg := range packages {
+		bin := filepath.Join(dir, path.Base(pkg)+".test")
+		if _, err := os.Stat(bin); err == nil {
+			out[pkg] = Build{Binary: bin}
+			continue
+		}
+		msg := strings.TrimSpace(messages[pkg])
+		if msg == "" {
+			msg = strings.TrimSpace(stderr.String())
+		}
+		if msg == "" {
+			msg = "go test -c wrote no binary and said nothing"
+		}
+		out[pkg] = Build{Output: msg}
+	}
+	return out, nil
+}
+
+// buildMessages collects go test -c -json's build output per package import path. The go
+// command names test variants "p [p.test]" and "p_test [p.test]": both belong to p.
+func buildMessages(r io.Reader) map[string]string {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e event
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Action != "build-output" {
+			continue
+		}
+		pkg, _, _ := strings.Cut(e.ImportPath, " ")
+		pkg = strings.TrimSuffix(pkg, "_test")
+		out[pkg] += e.Output
+	}
+	return out
+}
+
+// RunBinary runs a test binary that BuildTests made, in the package's folder dir as go test
+// would, with args for the binary ("-test.count=3", "-test.cpu=1,2,4", "-test.run=^TestX$"),
+// and parses its events like Run. GORACE=atexit_sleep_ms=0 is set; timeout bounds the run
+// (zero means 5 minutes) and sets Result.TimedOut.
+func RunBinary(ctx context.Context, binary, dir string, timeout time.Duration, args ...string) (*Result, error) {
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// test2json frames the binary's -test.v=test2json output into the events go test -json
+	// prints, so one parser serves both.
+	full := append([]string{"tool", "test2json", "-t", binary, "-test.v=test2json"}, args...)
+	cmd := exec.CommandContext(ctx, "go", full...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	cmd.WaitDelay = 5 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &capped{w: &stderr}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", filepath.Base(binary), err)
+	}
+	res := parse(stdout, nil)
+	waitErr := cmd.Wait()
+	res.Elapsed = time.Since(start)
+	res.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		res.Output = strings.TrimSpace(res.Output + "\n" + s)
+	}
+	var exit *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exit) && !res.TimedOut {
+		return res, fmt.Errorf("run %s: %w", filepath.Base(binary), waitErr)
+	}
+	// test2json reports the binary's exit status as its own; a binary that exits 0 after a
+	// failed test cannot pass, and one that exits non-zero cannot either.
+	res.Passed = waitErr == nil && !res.failedAny()
+	return res, nil
+}
+
+func (r *Result) failedAny() bool {
+	for _, t := range r.Tests {
+		if t.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
