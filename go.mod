@@ -17,3 +17,5 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )
+
+tool github.com/kata-go/concurrency/harness/cmd/kata

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -25,17 +26,17 @@ func VerifyNoLeaks(t testing.TB, opts ...goleak.Option) {
 	})
 }
 
-// Main runs the tests of an exercise package and, when they all passed, checks with goleak that
-// no goroutine is left. Call it from TestMain:
+// Main runs the tests of an exercise package. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { harness.Main(m) }
+//
+// Without -race it runs no test: it says once, with the command to use, that the exercise
+// needs the race detector, and fails the package. With it, it runs the tests and, when they all
+// passed, checks with goleak that no goroutine is left (goleak.VerifyTestMain).
 func Main(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			os.Stderr.WriteString("goleak: goroutines left running after all tests passed:\n" + err.Error() + "\n")
-			code = 1
-		}
+	if !RaceEnabled {
+		fmt.Printf("%s\nFAIL\n", raceMessage(exerciseDir(1)))
+		os.Exit(1)
 	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m)
 }

@@ -14,7 +14,12 @@ func RequireRace(t testing.TB) {
 	if RaceEnabled {
 		return
 	}
-	t.Fatalf("this exercise needs the race detector: go test -race ./%s", exerciseDir(2))
+	t.Fatal(raceMessage(exerciseDir(1)))
+}
+
+// raceMessage says what to run instead, for the exercise folder dir.
+func raceMessage(dir string) string {
+	return "this exercise needs the race detector: go test -race ./" + dir
 }
 
 // exerciseDir names the folder of the test file skip frames above its caller, relative to

@@ -2,9 +2,10 @@
 // words, hints, watch mode, reset, solutions, a doctor for the machine, the repository's
 // verification and grading. Run it from anywhere inside the repository:
 //
-//	go run ./harness/cmd/kata [COMMAND] [NAME] [FLAGS]
+//	go tool kata [COMMAND] [NAME] [FLAGS]
 //
-// "go run ./harness/cmd/kata help" lists the commands. This file only dispatches; the commands
+// (go.mod's tool directive names it; go run ./harness/cmd/kata does the same). "go tool kata
+// help" lists the commands. This file only dispatches; the commands
 // live in harness/internal/cli.
 package main
 

@@ -230,3 +230,21 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(delay)
 	}
 }
+
+// TestGoTool proves the short form the README shows first: go.mod's tool directive makes
+// "go tool kata" run this command, and kata then suggests that form in what it prints.
+func TestGoTool(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kata through the go command")
+	}
+	cmd := exec.Command("go", "tool", "kata", "help")
+	cmd.Dir = "../../.."
+	cmd.Env = append(os.Environ(), "KATA_COMMAND=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool kata help: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Usage: go tool kata [COMMAND]") {
+		t.Errorf("go tool kata help does not suggest the short form:\n%s", out)
+	}
+}

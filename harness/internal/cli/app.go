@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
@@ -50,10 +51,17 @@ type App struct {
 	Color bool
 	// Command is how the learner runs kata, for the commands kata suggests.
 	Command string
+	// Here is the folder kata was started in, relative to Root with forward slashes ("" for
+	// the root): paths are shown relative to it, and inside an exercise's folder that exercise
+	// is the current one.
+	Here string
 	// Now is the clock (tests replace it).
 	Now func() time.Time
 	// recent holds the reports of the runs refresh made, by exercise, with the hash they ran on.
 	recent map[string]recentRun
+	// tickMu guards lastTick, when refresh last wrote a line of progress.
+	tickMu   sync.Mutex
+	lastTick time.Time
 }
 
 type recentRun struct {
@@ -77,7 +85,7 @@ func Open(ctx context.Context, stdio IO) (*App, int) {
 	st, stErr := state.Load(root)
 	return &App{
 		IO: stdio, Ctx: ctx, Root: root, Manifest: m, State: st, stateErr: stErr,
-		Color: colorOn(stdio.Stdout), Command: CommandName(), Now: time.Now,
+		Color: colorOn(stdio.Stdout), Command: CommandName(), Now: time.Now, Here: here(root),
 	}, ExitOK
 }
 
@@ -87,6 +95,51 @@ func findRoot() (string, error) {
 		return "", err
 	}
 	return manifest.FindRoot(wd)
+}
+
+// here is the working folder relative to root, with forward slashes; "" at the root or when
+// it cannot be said.
+func here(root string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	if w, err := filepath.EvalSymlinks(wd); err == nil {
+		wd = w
+	}
+	rel, err := filepath.Rel(root, wd)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// shown is a path relative to the root as the learner should read it: relative to where they
+// stand.
+func (a *App) shown(path string) string {
+	if a.Here == "" {
+		return path
+	}
+	r, err := filepath.Rel(filepath.FromSlash(a.Here), filepath.FromSlash(path))
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(r)
+}
+
+// standingIn is the exercise whose folder (or solution folder) kata was started in.
+func (a *App) standingIn() (manifest.Exercise, bool) {
+	for _, e := range a.Manifest.Exercises {
+		for _, d := range []string{e.Dir(), e.SolutionDir()} {
+			if a.Here == d || strings.HasPrefix(a.Here, d+"/") {
+				return e, true
+			}
+		}
+	}
+	return manifest.Exercise{}, false
 }
 
 // colorOn reports whether w is a terminal that may get colours: NO_COLOR unset, TERM not
@@ -109,20 +162,21 @@ func colorOn(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// CommandName is how the learner runs kata: KATA_COMMAND when set, "go run ./harness/cmd/kata"
-// when this binary was built by go run, else "kata".
+// CommandName is how the learner runs kata: KATA_COMMAND when set; "go tool kata" when the go
+// command built this binary (go tool kata, through the tool directive in go.mod, or go run
+// ./harness/cmd/kata: the short form is the one to type); else "kata".
 func CommandName() string {
 	if c := os.Getenv("KATA_COMMAND"); c != "" {
 		return c
 	}
 	if exe, err := os.Executable(); err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
-		return "go run ./harness/cmd/kata"
+		return "go tool kata"
 	}
 	return "kata"
 }
 
 func (a *App) style() report.Style {
-	return report.Style{Color: a.Color, Command: a.Command}
+	return report.Style{Color: a.Color, Command: a.Command, Dir: a.Here}
 }
 
 func (a *App) paint(code, s string) string {
@@ -196,9 +250,13 @@ func (a *App) done(e manifest.Exercise) bool {
 	return s != nil && s.Done && s.Hash == state.Hash(a.dir(e))
 }
 
-// current is the exercise the learner is on: the progress file's, unless it is done, else the
-// first exercise not done (the last one when all are).
+// current is the exercise the learner is on: the one whose folder kata was started in; else
+// the progress file's, unless it is done; else the first exercise not done (the last one when
+// all are).
 func (a *App) current() manifest.Exercise {
+	if e, ok := a.standingIn(); ok {
+		return e
+	}
 	if e, err := a.Manifest.Lookup(a.State.Current); a.State.Current != "" && err == nil && !a.done(e) {
 		return e
 	}
@@ -245,18 +303,25 @@ func (a *App) save() {
 	}
 }
 
-// refresh makes the progress file say what the tests say; it reports its own errors. When it was missing or unreadable,
-// or an exercise has never been run, it runs every exercise's tests once (stopping each at its
-// first failure). Then, when recheckDone is set, it re-runs each exercise marked done whose
-// files changed since.
-func (a *App) refresh(recheckDone bool) error {
-	unknown := a.stateErr != nil
+// refresh makes the progress file say what the tests say; it reports its own errors. When the
+// file was missing or unreadable, or an exercise has never been run, it runs those exercises'
+// tests once (stopping each at its first failure). When recheck is set, it also re-runs every
+// exercise whose files changed since its last run (solved with plain go test, or broken since),
+// so that no status it shows is stale, except the exercise named except, which the caller is
+// about to check itself. All of them run in one go command, with a line of progress as each
+// exercise finishes.
+func (a *App) refresh(recheck bool, except string) error {
+	var unknown, changed []manifest.Exercise
 	for _, e := range a.Manifest.Exercises {
-		if s := a.State.Exercises[e.Name]; s == nil || s.Hash == "" {
-			unknown = true
+		s := a.State.Exercises[e.Name]
+		switch {
+		case a.stateErr != nil || s == nil || s.Hash == "":
+			unknown = append(unknown, e)
+		case recheck && e.Name != except && s.Hash != state.Hash(a.dir(e)):
+			changed = append(changed, e)
 		}
 	}
-	if unknown {
+	if len(unknown) > 0 {
 		switch {
 		case errors.Is(a.stateErr, state.ErrCorrupt):
 			a.errorf("%s could not be read (%v); rebuilding your progress from the tests.", state.FileName, a.stateErr)
@@ -266,55 +331,142 @@ func (a *App) refresh(recheckDone bool) error {
 			fmt.Fprintln(a.Stderr, "kata: running the tests of the exercises kata has not seen yet.")
 		}
 		a.stateErr = nil
-		results, err := runner.RunPackages(a.Ctx, runner.Config{Dir: a.Root, Package: "./exercises/...", TestArgs: []string{"-test.failfast"}})
-		if err != nil {
-			a.errorf("%v\nThe tests could not run here: %s shows why.", err, a.cmd("doctor"))
-			return err
-		}
-		byPkg := map[string]*runner.Result{}
-		for _, r := range results {
-			byPkg[r.Package] = r
-		}
-		for _, e := range a.Manifest.Exercises {
-			s := a.State.Get(e.Name)
-			s.Hash = state.Hash(a.dir(e))
-			if s.Hash == "" {
-				s.Hash = "missing"
-			}
-			r := findPackage(byPkg, e)
-			s.Done = r != nil && r.Passed && !r.BuildFailed
-			if s.Done {
-				s.Passed, s.Total = len(r.TopLevel()), len(r.TopLevel())
-			} else if s.Passed == s.Total {
-				s.Passed, s.Total = 0, 0
-			}
-		}
-		a.save()
 	}
-	if !recheckDone {
+	if len(changed) > 0 {
+		fmt.Fprintf(a.Stderr, "kata: your files changed since the last check of %s: checking again.\n", names(changed))
+	}
+	if len(unknown)+len(changed) == 0 {
 		return nil
 	}
-	changed := false
-	for _, e := range a.Manifest.Exercises {
-		s := a.State.Exercises[e.Name]
-		if s == nil || !s.Done || s.Hash == state.Hash(a.dir(e)) {
+	// Unknown exercises stop at their first failure (a first run has thirteen stubs to get
+	// through); changed ones run whole, so their counts are right.
+	for _, group := range []struct {
+		exercises []manifest.Exercise
+		failfast  bool
+	}{{unknown, true}, {changed, false}} {
+		if len(group.exercises) == 0 {
 			continue
 		}
-		rep, err := a.run(e, runOptions{})
-		if err != nil {
-			a.errorf("%v", err)
+		if err := a.runMany(group.exercises, group.failfast); err != nil {
 			return err
 		}
-		if a.recent == nil {
-			a.recent = map[string]recentRun{}
-		}
-		a.recent[e.Name] = recentRun{state.Hash(a.dir(e)), rep}
-		changed = true
 	}
-	if changed {
-		a.save()
+	a.save()
+	return nil
+}
+
+// runMany runs the tests of several exercises in one go command and records each result; a
+// whole run's report is kept for check to use again.
+func (a *App) runMany(exercises []manifest.Exercise, failfast bool) error {
+	var pkgs []string
+	for _, e := range exercises {
+		pkgs = append(pkgs, e.Package())
+	}
+	cfg := runner.Config{Dir: a.Root, Packages: pkgs, Flags: []string{"-count=1"}, OnPackage: a.progressLine(len(exercises))}
+	if failfast {
+		cfg.TestArgs = []string{"-test.failfast"}
+	}
+	stop := a.heartbeat()
+	results, err := runner.RunPackages(a.Ctx, cfg)
+	stop()
+	if err != nil {
+		a.errorf("%v\nThe tests could not run here: %s shows why.", err, a.cmd("doctor"))
+		return err
+	}
+	byPkg := map[string]*runner.Result{}
+	for _, r := range results {
+		byPkg[r.Package] = r
+	}
+	for _, e := range exercises {
+		s := a.State.Get(e.Name)
+		hash := state.Hash(a.dir(e))
+		s.Hash = hash
+		if s.Hash == "" {
+			s.Hash = "missing"
+		}
+		r := findPackage(byPkg, e)
+		s.Done = r != nil && r.Passed && !r.BuildFailed
+		switch {
+		case s.Done:
+			s.Passed, s.Total = len(r.TopLevel()), len(r.TopLevel())
+		case r != nil && !failfast:
+			rep := report.New(a.Root, e, r)
+			s.Passed, s.Total = rep.Summary.Passed, rep.Summary.Total
+			if a.recent == nil {
+				a.recent = map[string]recentRun{}
+			}
+			a.recent[e.Name] = recentRun{hash, rep}
+		case s.Passed == s.Total:
+			s.Passed, s.Total = 0, 0
+		}
 	}
 	return nil
+}
+
+// progressLine returns the callback that says, on stderr, each exercise the run finished.
+func (a *App) progressLine(total int) func(pkg string, passed bool) {
+	n := 0
+	return func(pkg string, passed bool) {
+		n++
+		verdict := "failing"
+		if passed {
+			verdict = "passes"
+		}
+		name := pkg[strings.LastIndex(pkg, "/")+1:]
+		a.tick(fmt.Sprintf("kata: checked %s (%d/%d): %s", name, n, total, verdict))
+	}
+}
+
+// heartbeat says "still working" on stderr whenever nothing was said for a few seconds (the first
+// run builds every exercise before any finishes); stop ends it.
+func (a *App) heartbeat() (stop func()) {
+	start := a.Now()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if a.quietFor() >= heartbeatEvery {
+					a.tick(fmt.Sprintf("kata: still building and running the tests (%ds)...", int(a.Now().Sub(start).Seconds())))
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// heartbeatEvery is how long kata stays silent at most while tests build and run.
+const heartbeatEvery = 5 * time.Second
+
+// tick writes one progress line on stderr and notes when.
+func (a *App) tick(line string) {
+	a.tickMu.Lock()
+	defer a.tickMu.Unlock()
+	fmt.Fprintln(a.Stderr, line)
+	a.lastTick = time.Now()
+}
+
+func (a *App) quietFor() time.Duration {
+	a.tickMu.Lock()
+	defer a.tickMu.Unlock()
+	if a.lastTick.IsZero() {
+		return heartbeatEvery
+	}
+	return time.Since(a.lastTick)
+}
+
+func names(exercises []manifest.Exercise) string {
+	var out []string
+	for _, e := range exercises {
+		out = append(out, e.Name)
+	}
+	return strings.Join(out, ", ")
 }
 
 func findPackage(byPkg map[string]*runner.Result, e manifest.Exercise) *runner.Result {

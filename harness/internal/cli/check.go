@@ -93,7 +93,7 @@ func (a *App) check(e manifest.Exercise, f *flags) (*report.Report, error) {
 func (a *App) footer(e manifest.Exercise, watching bool) {
 	files := learnerFiles(e)
 	if !watching {
-		a.printf("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(cyan, files[0]), a.cmd("check"), a.cmd("watch"))
+		a.printf("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(cyan, a.shown(files[0])), a.cmd("check"), a.cmd("watch"))
 	} else {
 		a.printf("\n")
 	}
@@ -120,7 +120,7 @@ func (a *App) afterPass(e manifest.Exercise) {
 // intro presents the exercise the learner moves on to.
 func (a *App) intro(e manifest.Exercise) {
 	a.printf("%s %s · %s\n", a.paint(bold, "Next up:"), a.paint(bold, e.Name), e.Title)
-	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(cyan, e.Dir()+"/README.md"), a.paint(cyan, learnerFiles(e)[0]))
+	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(cyan, a.shown(e.Dir()+"/README.md")), a.paint(cyan, a.shown(learnerFiles(e)[0])))
 	a.printf("  %s runs them, %s runs them on every save, %s helps.\n", a.cmd("check"), a.cmd("watch"), a.cmd("hint", e.Short()))
 }
 
@@ -135,7 +135,7 @@ func (a *App) Next(args []string) int {
 		a.errorf("next takes no exercise name: to jump to one, run %s.", a.cmd("check", f.args[0]))
 		return ExitUsage
 	}
-	if err := a.refresh(false); err != nil {
+	if err := a.refresh(false, ""); err != nil {
 		return ExitUsage
 	}
 	cur := a.firstUnsolved()

@@ -44,7 +44,7 @@ func (a *App) List(args []string) int {
 		a.errorf("list takes no arguments; to check one exercise run %s", a.cmd("check", f.args[0]))
 		return ExitUsage
 	}
-	if err := a.refresh(false); err != nil {
+	if err := a.refresh(true, ""); err != nil {
 		return ExitUsage
 	}
 	cur := a.current()
@@ -88,7 +88,8 @@ func (a *App) List(args []string) int {
 	for _, le := range entries {
 		tw = max(tw, utf8.RuneCountInString(le.Title))
 	}
-	a.printf("  %-4s %-14s %s %-8s %-6s %-5s %s\n", "#", "exercise", pad("title", tw), "status", "tests", "hints", "tries")
+	// Two spaces after the title: a status of two words ("to do") must not read as its end.
+	a.printf("  %-4s %-14s %s  %-8s %-6s %-5s %s\n", "#", "exercise", pad("title", tw), "status", "tests", "hints", "tries")
 	for _, le := range entries {
 		mark := " "
 		if le.Current {
@@ -105,7 +106,7 @@ func (a *App) List(args []string) int {
 		case statusFailing, statusEdited:
 			status = a.paint(yellow, status)
 		}
-		line := fmt.Sprintf("%s %02d   %-14s %s %s %-6s %d/%-3d %d", mark, le.Number, le.Name, pad(le.Title, tw), status, tests, le.HintsSeen, le.Hints, le.Attempts)
+		line := fmt.Sprintf("%s %02d   %-14s %s  %s %-6s %d/%-3d %d", mark, le.Number, le.Name, pad(le.Title, tw), status, tests, le.HintsSeen, le.Hints, le.Attempts)
 		if le.Current {
 			line = a.paint(bold, line)
 		}

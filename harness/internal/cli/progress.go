@@ -19,12 +19,19 @@ func (a *App) Progress(args []string) int {
 		return a.Unknown(f.args[0])
 	}
 	firstRun := errors.Is(a.stateErr, state.ErrMissing)
-	if err := a.refresh(true); err != nil {
+	current := a.State.Current
+	if e, ok := a.standingIn(); ok {
+		current = e.Name
+	}
+	if err := a.refresh(true, current); err != nil {
 		return ExitUsage
 	}
 	done, total := a.countDone(), len(a.Manifest.Exercises)
-	e := a.firstUnsolved()
-	if a.done(e) {
+	e, standing := a.standingIn()
+	if !standing {
+		e = a.firstUnsolved()
+	}
+	if a.done(e) && !standing {
 		a.save()
 		if f.json {
 			a.writeJSON(progressJSON{Done: done, Total: total, AllDone: true})
@@ -39,7 +46,7 @@ func (a *App) Progress(args []string) int {
 			a.printf("%s\n\n", strings.TrimSpace(a.Manifest.WelcomeMessage))
 		}
 		a.printf("%s\n", a.bar(done, total))
-		a.printf("Current: %s · %s (%s)\n\n", a.paint(bold, e.Name), e.Title, a.paint(cyan, learnerFiles(e)[0]))
+		a.printf("Current: %s · %s (%s)\n\n", a.paint(bold, e.Name), e.Title, a.paint(cyan, a.shown(learnerFiles(e)[0])))
 	}
 	var out progressJSON
 	if f.json {

@@ -69,7 +69,11 @@ func (a *App) Reset(args []string) int {
 		return ExitOK
 	}
 	if !f.yes {
-		fmt.Fprintf(a.Stderr, "Reset %s to the stub (from commit %s)? Your changes to it will be lost. [y/N] ", strings.Join(files, ", "), changes[0].commit)
+		lost := "Your changes to it will be lost."
+		if committed(a.Ctx, a.Root, files) {
+			lost = "Your version stays in git's history (git log -p shows it); only the file changes."
+		}
+		fmt.Fprintf(a.Stderr, "Reset %s to the stub (from commit %s)? %s [y/N] ", strings.Join(files, ", "), changes[0].commit, lost)
 		answer, _ := bufio.NewReader(a.Stdin).ReadString('\n')
 		if ans := strings.ToLower(strings.TrimSpace(answer)); ans != "y" && ans != "yes" {
 			fmt.Fprintln(a.Stderr)
@@ -95,6 +99,17 @@ func (a *App) Reset(args []string) int {
 	}
 	report(true)
 	return ExitOK
+}
+
+// committed reports whether git has every one of files (relative to root) exactly as it is on
+// disk, so that resetting them loses nothing git does not keep.
+func committed(ctx context.Context, root string, files []string) bool {
+	args := append([]string{"-C", root, "diff", "--quiet", "HEAD", "--"}, files...)
+	if exec.CommandContext(ctx, "git", args...).Run() != nil {
+		return false
+	}
+	out, err := exec.CommandContext(ctx, "git", append([]string{"-C", root, "ls-files", "--error-unmatch", "--"}, files...)...).Output()
+	return err == nil && len(bytes.TrimSpace(out)) > 0
 }
 
 // stubFromGit returns the file rel (relative to root) as it was last committed by someone other

@@ -21,7 +21,7 @@ func (a *App) Watch(args []string) int {
 		a.errorf("watch takes no exercise name: it watches the current one. To change it, run %s first.", a.cmd("check", f.args[0]))
 		return ExitUsage
 	}
-	if err := a.refresh(false); err != nil {
+	if err := a.refresh(false, ""); err != nil {
 		return ExitUsage
 	}
 	e := a.current()
@@ -89,7 +89,7 @@ func (a *App) waitForSave(e manifest.Exercise, since string, f *flags) error {
 		a.errorf("%v; looking for changes every half second instead (%s does so always).", why, a.cmd("watch", "--poll"))
 	}
 	if !f.json {
-		a.printf("\nWatching %s: save it to check again. Ctrl-C stops.\n", learnerFiles(e)[0])
+		a.printf("\nWatching %s: save it to check again. Ctrl-C stops.\n", a.shown(learnerFiles(e)[0]))
 	}
 	_, err := w.Wait(a.Ctx, since)
 	return err

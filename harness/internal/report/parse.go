@@ -72,7 +72,7 @@ func indentOf(s string) int {
 func (p *places) message(test string, at Location, body []string) Problem {
 	text := strings.Join(body, "\n")
 	switch {
-	case strings.Contains(body[0], "did not finish within"):
+	case isStuckReport(body):
 		return p.deadlock(test, at, body)
 	case strings.HasPrefix(body[0], "panic: "):
 		return p.panicked(test, at, body)
@@ -92,15 +92,68 @@ func (p *places) message(test string, at Location, body []string) Problem {
 }
 
 // point fills Yours from the learner's function or type the problem names, or else the test's.
+// When the test's name names a method (TestRefCell_ReleaseTwiceCountsOnce: Release) and the
+// message names it too, that method's contract is the one that broke, even if the message
+// names first the call where the symptom showed (BorrowMut).
 func (p *places) point(pr *Problem, test string) {
 	if len(pr.Yours) > 0 {
 		return
 	}
 	texts := append([]string{pr.Message}, pr.Details...)
+	if d, ok := p.testedMethod(test); ok && mentions(texts, d.name) {
+		for _, c := range p.decls { // the method of the receiver the message names, if any
+			if c.name == d.name && !c.isType && c.recv != "" && mentions(texts, c.recv) {
+				d = c
+				break
+			}
+		}
+		pr.Yours = []Location{d.loc}
+		return
+	}
 	texts = append(texts, strings.Join(testNameWords(test), " "))
 	if loc, ok := p.named(texts...); ok {
 		pr.Yours = []Location{loc}
 	}
+}
+
+// testedMethod is the learner's method or function that a test's name is about: the longest
+// declared name that starts the part after the type ("ReleaseTwiceCountsOnce" names Release).
+func (p *places) testedMethod(test string) (decl, bool) {
+	words := testNameWords(test)
+	if len(words) < 2 {
+		return decl{}, false
+	}
+	var best decl
+	for _, d := range p.decls {
+		if d.isType || len(d.name) <= len(best.name) || !camelPrefix(words[1], d.name) {
+			continue
+		}
+		best = d
+	}
+	return best, best.name != ""
+}
+
+// camelPrefix reports whether name starts word and ends at a word boundary of it:
+// "ReleaseTwice" starts with "Release", "Released" does not.
+func camelPrefix(word, name string) bool {
+	if !strings.HasPrefix(word, name) {
+		return false
+	}
+	rest := word[len(name):]
+	return rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' || rest[0] >= '0' && rest[0] <= '9'
+}
+
+// mentions reports whether any of texts names name as a whole identifier.
+func mentions(texts []string, name string) bool {
+	for _, t := range texts {
+		for _, m := range identRE.FindAllString(t, -1) {
+			x, y, _ := strings.Cut(m, ".")
+			if x == name || y == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // testify reads testify's block: "\tError Trace:\t...", "\tError:\t...", "\tMessages:\t...".
@@ -165,13 +218,34 @@ func splitPos(s string) (file string, line int, ok bool) {
 	return s[:i], n, err == nil
 }
 
-// deadlock reads the watchdog's report: "TestX did not finish within 5s: something is blocked.",
-// then the learner's goroutines and their frames, then where the test waits.
+// isStuckReport reports whether a message is a hang: the watchdog's report, or a test's own
+// words followed by the harness's report of where the goroutines are blocked (harness.FailStuck),
+// or a test's own words that say it did not finish.
+func isStuckReport(body []string) bool {
+	if strings.Contains(body[0], "did not finish") {
+		return true
+	}
+	for _, l := range body[1:] {
+		t := strings.TrimSpace(l)
+		if t == "Your goroutines are blocked here:" || strings.HasPrefix(t, "None of your code is running") {
+			return true
+		}
+	}
+	return false
+}
+
+// watchdogRE matches the first line of the watchdog's report: "TestX did not finish within 5s:
+// something is blocked."
+var watchdogRE = regexp.MustCompile(`did not finish within (\S+): something is blocked\.$`)
+
+// deadlock reads a hang: the watchdog's report ("TestX did not finish within 5s: something is
+// blocked.") or a test's own explanation, then the learner's goroutines and their frames, then
+// where the test waits. A test's own explanation is kept word for word: it says what the test
+// expected, which the frames cannot.
 func (p *places) deadlock(test string, at Location, body []string) Problem {
-	pr := Problem{Kind: Deadlock, Test: test, TestAt: &at, Message: "did not finish: your code is stuck"}
-	if i := strings.Index(body[0], "did not finish within "); i >= 0 {
-		d, _, _ := strings.Cut(body[0][i+len("did not finish within "):], ":")
-		pr.Message = "did not finish within " + d + ": your code is stuck"
+	pr := Problem{Kind: Deadlock, Test: test, TestAt: &at, Message: strings.TrimSpace(body[0])}
+	if m := watchdogRE.FindStringSubmatch(body[0]); m != nil {
+		pr.Message = "did not finish within " + m[1] + ": your code is stuck"
 	}
 	var who string
 	first := false
@@ -179,7 +253,9 @@ func (p *places) deadlock(test string, at Location, body []string) Problem {
 		t := strings.TrimSpace(l)
 		switch {
 		case strings.HasPrefix(t, "None of your code is running"):
-			pr.Message = "did not finish: none of your code is running, so the test waits for something your code should have done (a close, a send, a return)"
+			if watchdogRE.MatchString(body[0]) {
+				pr.Message = "did not finish: none of your code is running, so the test waits for something your code should have done (a close, a send, a return)"
+			}
 		case strings.HasSuffix(t, "]:") && strings.Contains(t, "goroutine"):
 			who, first = blockedWho(t), true
 		case strings.HasPrefix(t, "The test is waiting at "):
@@ -191,9 +267,13 @@ func (p *places) deadlock(test string, at Location, body []string) Problem {
 			}
 		case strings.HasPrefix(t, "... and "):
 			pr.Details = append(pr.Details, t)
+		case t == "Your goroutines are blocked here:" || t == "":
 		default:
 			m := frameRE.FindStringSubmatch(t)
 			if m == nil {
+				if who == "" && !watchdogRE.MatchString(body[0]) {
+					pr.Details = append(pr.Details, t) // the test's own explanation goes on
+				}
 				continue
 			}
 			n, _ := strconv.Atoi(m[3])
@@ -210,6 +290,7 @@ func (p *places) deadlock(test string, at Location, body []string) Problem {
 			}
 		}
 	}
+	p.point(&pr, test)
 	return pr
 }
 

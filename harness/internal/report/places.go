@@ -14,20 +14,40 @@ import (
 
 // places knows the exercise's files and the functions and types the learner's files declare.
 type places struct {
-	root  string
-	dir   string          // "exercises/01_cell"
-	files map[string]bool // the learner's file names: "cell.go"
-	decls []decl
+	root   string
+	dir    string          // "exercises/01_cell"
+	files  map[string]bool // the learner's file names: "cell.go"
+	decls  []decl
+	params map[string]string // the type parameters of the learner's generic types: "JoinHandle": "[T]"
 }
 
 type decl struct {
 	name, recv string // "Borrow", "RefCell"; recv is "" for a function or a type
+	params     string // the receiver's type parameters, as its declaration names them: "[T]"
 	isType     bool
 	loc        Location
 }
 
+// tests lists the top-level tests that the exercise's test files declare.
+func (p *places) tests() []string {
+	files, _ := filepath.Glob(filepath.Join(p.root, filepath.FromSlash(p.dir), "*_test.go"))
+	var out []string
+	for _, f := range files {
+		parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range parsed.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Test") && fn.Name.Name != "TestMain" {
+				out = append(out, fn.Name.Name)
+			}
+		}
+	}
+	return out
+}
+
 func newPlaces(root string, ex manifest.Exercise) *places {
-	p := &places{root: root, dir: ex.Dir(), files: map[string]bool{}}
+	p := &places{root: root, dir: ex.Dir(), files: map[string]bool{}, params: map[string]string{}}
 	fset := token.NewFileSet()
 	for _, name := range ex.Files {
 		p.files[name] = true
@@ -42,11 +62,15 @@ func newPlaces(root string, ex manifest.Exercise) *places {
 				if d.Recv != nil && len(d.Recv.List) > 0 {
 					dc.recv = recvName(d.Recv.List[0].Type)
 				}
+				dc.params = typeParams(d.Recv)
 				dc.loc = p.declLoc(fset, name, d.Pos(), dc.display())
 				p.decls = append(p.decls, dc)
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					if ts, ok := s.(*ast.TypeSpec); ok {
+						if ts.TypeParams != nil {
+							p.params[ts.Name.Name] = "[" + strings.Join(fieldNames(ts.TypeParams), ", ") + "]"
+						}
 						dc := decl{name: ts.Name.Name, isType: true}
 						dc.loc = p.declLoc(fset, name, ts.Pos(), dc.display())
 						p.decls = append(p.decls, dc)
@@ -64,9 +88,89 @@ func (p *places) declLoc(fset *token.FileSet, file string, pos token.Pos, fn str
 
 func (d decl) display() string {
 	if d.recv != "" {
-		return d.recv + "." + d.name
+		return d.recv + d.params + "." + d.name
 	}
 	return d.name
+}
+
+// typeParams returns a generic method's receiver type parameters as written: "[T]".
+func typeParams(recv *ast.FieldList) string {
+	if recv == nil || len(recv.List) == 0 {
+		return ""
+	}
+	e := recv.List[0].Type
+	if star, ok := e.(*ast.StarExpr); ok {
+		e = star.X
+	}
+	var idx []ast.Expr
+	switch t := e.(type) {
+	case *ast.IndexExpr:
+		idx = []ast.Expr{t.Index}
+	case *ast.IndexListExpr:
+		idx = t.Indices
+	default:
+		return ""
+	}
+	var names []string
+	for _, x := range idx {
+		if id, ok := x.(*ast.Ident); ok {
+			names = append(names, id.Name)
+		}
+	}
+	return "[" + strings.Join(names, ", ") + "]"
+}
+
+func fieldNames(fl *ast.FieldList) []string {
+	var out []string
+	for _, f := range fl.List {
+		for _, n := range f.Names {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+// unshape writes a function name from a stack trace as the learner's code spells it: the
+// compiler's instantiation "JoinHandle[go.shape.int].Join" becomes "JoinHandle[T].Join", and a
+// generic function's "Spawn[go.shape.int]" becomes "Spawn".
+func (p *places) unshape(fn string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(fn, '[')
+		if open < 0 {
+			b.WriteString(fn)
+			return b.String()
+		}
+		end := matchingBracket(fn, open)
+		if end < 0 {
+			b.WriteString(fn)
+			return b.String()
+		}
+		name := fn[:open]
+		b.WriteString(name)
+		inner := fn[open+1 : end]
+		if !strings.Contains(inner, "go.shape.") && !strings.Contains(inner, "...") {
+			b.WriteString(fn[open : end+1])
+		} else if i := strings.LastIndexAny(name, ". "); end+1 < len(fn) && fn[end+1] == '.' {
+			b.WriteString(p.params[name[i+1:]]) // a method's receiver type keeps its parameters
+		}
+		fn = fn[end+1:]
+	}
+}
+
+func matchingBracket(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			if depth--; depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 func recvName(e ast.Expr) string {

@@ -8,6 +8,8 @@ package report
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,8 +40,18 @@ type Location struct {
 }
 
 // String is "file:line (Func)".
-func (l Location) String() string {
-	s := fmt.Sprintf("%s:%d", l.File, l.Line)
+func (l Location) String() string { return l.From("") }
+
+// From is String with the file relative to dir (a folder relative to the root, with forward
+// slashes), where the learner stands: "cell.go:25 (NewCell)" from "exercises/01_cell".
+func (l Location) From(dir string) string {
+	file := l.File
+	if dir != "" && dir != "." {
+		if r, err := filepath.Rel(filepath.FromSlash(dir), filepath.FromSlash(file)); err == nil {
+			file = filepath.ToSlash(r)
+		}
+	}
+	s := fmt.Sprintf("%s:%d", file, l.Line)
 	if l.Func != "" {
 		s += " (" + l.Func + ")"
 	}
@@ -77,6 +89,9 @@ type Summary struct {
 	Passed  int `json:"passed"`
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	// NotRun counts the tests of the exercise's test files that never started because the
+	// test binary crashed first.
+	NotRun int `json:"not_run,omitempty"`
 }
 
 // Report is one exercise's run in plain words.
@@ -145,6 +160,12 @@ func New(root string, ex manifest.Exercise, res *runner.Result) *Report {
 		r.Tests = append(r.Tests, rt)
 	}
 	r.Problems = p.packageProblems(res.Output)
+	if r.crashed() {
+		if all := p.tests(); len(all) > r.Summary.Total {
+			r.Summary.NotRun = len(all) - r.Summary.Total
+			r.Summary.Total = len(all)
+		}
+	}
 	if !r.Passed && r.Summary.Failed == 0 && len(r.Problems) == 0 {
 		msg := "the tests passed, but the package failed after them"
 		if res.TimedOut {
@@ -155,7 +176,60 @@ func New(root string, ex manifest.Exercise, res *runner.Result) *Report {
 	if r.Summary.Total == 0 && !r.Passed && len(r.Problems) == 0 {
 		r.Problems = []Problem{{Kind: Failed, Message: "no test ran"}}
 	}
+	p.tidy(r)
 	return r
+}
+
+// tidy writes every function the way the learner's code spells it, and keeps one report of
+// each race in a test: the race detector reports a pair of places again for every access.
+func (p *places) tidy(r *Report) {
+	fix := func(probs []Problem) []Problem {
+		var out []Problem
+		seen := map[string]bool{}
+		for _, pr := range probs {
+			for i := range pr.Yours {
+				pr.Yours[i].Func = p.unshape(pr.Yours[i].Func)
+			}
+			if pr.TestAt != nil {
+				pr.TestAt.Func = p.unshape(pr.TestAt.Func)
+			}
+			if pr.Kind == Race {
+				var key []string
+				for _, y := range pr.Yours {
+					key = append(key, y.File+":"+strconv.Itoa(y.Line))
+				}
+				slices.Sort(key)
+				k := strings.Join(key, " ")
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			out = append(out, pr)
+		}
+		return out
+	}
+	for i := range r.Tests {
+		r.Tests[i].Problems = fix(r.Tests[i].Problems)
+	}
+	r.Problems = fix(r.Problems)
+}
+
+// crashed reports whether the test binary died, so that the tests after the crash never ran.
+func (r *Report) crashed() bool {
+	for _, p := range r.Problems {
+		if p.Kind == Crash {
+			return true
+		}
+	}
+	for _, t := range r.Tests {
+		for _, p := range t.Problems {
+			if p.Kind == Crash {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // First returns the first problem: the one to fix first, and its test ("" for the package).
@@ -175,7 +249,10 @@ func (r *Report) First() (test string, p *Problem) {
 }
 
 // Next says in one sentence what the learner should do next.
-func (r *Report) Next() string {
+func (r *Report) Next() string { return r.NextFrom("") }
+
+// NextFrom is Next with its paths relative to dir, a folder relative to the root.
+func (r *Report) NextFrom(dir string) string {
 	switch {
 	case r.Environment != "":
 		return "The tests could not run here: " + firstLine(r.Environment) + ". Run `kata doctor` to see why."
@@ -186,9 +263,9 @@ func (r *Report) Next() string {
 	where := ""
 	if p != nil {
 		if len(p.Yours) > 0 {
-			where = p.Yours[0].String()
+			where = p.Yours[0].From(dir)
 		} else if p.TestAt != nil {
-			where = p.TestAt.String()
+			where = p.TestAt.From(dir)
 		}
 	}
 	if !r.Compiled {
@@ -212,7 +289,10 @@ func (r *Report) Next() string {
 		return s + "."
 	}
 	count := fmt.Sprintf("%d of %d tests fail.", r.Summary.Failed, r.Summary.Total)
-	if r.Summary.Failed == 1 {
+	switch {
+	case r.Summary.NotRun > 0:
+		count = fmt.Sprintf("%d failed, %d passed, %d not run (the crash stopped them).", r.Summary.Failed, r.Summary.Passed, r.Summary.NotRun)
+	case r.Summary.Failed == 1:
 		count = fmt.Sprintf("1 of %d tests fails.", r.Summary.Total)
 	}
 	s := count + " Start with " + test

@@ -127,6 +127,13 @@ func TestNew_CrashPointsAtTheCrashingGoroutine(t *testing.T) {
 			assert.Equal(t, "crashed here", crashed.Yours[0].What)
 			assert.Equal(t, "func literal in "+map[string]string{"crash": "Go", "crash_system": "Add"}[fixture], crashed.Yours[0].Func)
 			assert.Equal(t, "the crashing goroutine was started here", crashed.Yours[1].What)
+			if fixture == "crash" { // testdata/repo/exercises/51_crash/crash_test.go lists its 5 tests
+				assert.Equal(t, Summary{Total: 5, Passed: 1, Failed: 1, NotRun: 3}, r.Summary)
+				assert.Contains(t, r.Next(), "1 failed, 1 passed, 3 not run (the crash stopped them). Start with TestCrash_InGoroutine")
+				var out bytes.Buffer
+				r.WriteText(&out, Style{})
+				assert.Contains(t, out.String(), "PASS 1 of 5 tests")
+			}
 		})
 	}
 }
@@ -183,4 +190,64 @@ func TestWriteText_PlainAndColoured(t *testing.T) {
 	assert.Contains(t, text, "check cell\n")
 	assert.Contains(t, text, "\n  8 more failing: TestCell_TakeLeavesTheZeroValue, ")
 	assert.Contains(t, color.String(), "\n  10 more failing: ")
+}
+
+// A test that explains a hang in its own words (harness.FailStuck) keeps them, with the places
+// the learner's goroutines wait; the watchdog's own first line is replaced by plain words.
+func TestNew_HangKeepsTheTestsOwnWords(t *testing.T) {
+	out := "=== RUN   TestBank_OppositeTransfers\n" +
+		"    mutex_test.go:504: 4 transfers alice->bob and 4 bob->alice did not finish within 3s: two transfers are each holding the lock the other one wants (a deadlock).\n" +
+		"        Lock the two accounts in one fixed order, for example by name.\n" +
+		"        Your goroutines are blocked here:\n" +
+		"          4 goroutines (7, 8, 9, 10) [sync.Mutex.Lock]:\n" +
+		"              (*Counter).Stuck (counter.go:19)\n" +
+		"        The test is waiting at TestBank_OppositeTransfers.func1 (mutex_test.go:500).\n" +
+		"--- FAIL: TestBank_OppositeTransfers (3.00s)\n"
+	res := &runner.Result{Tests: []runner.Test{{Name: "TestBank_OppositeTransfers", Status: runner.Fail, Runs: 1, Fails: 1, Output: out}}}
+	r := New("testdata/repo", manifest.Exercise{Name: "50_counter", Files: []string{"counter.go"}}, res)
+	p := test(t, r, "TestBank_OppositeTransfers").Problems
+	require.Len(t, p, 1)
+	assert.Equal(t, Deadlock, p[0].Kind)
+	assert.Equal(t, "4 transfers alice->bob and 4 bob->alice did not finish within 3s: two transfers are each holding the lock the other one wants (a deadlock).", p[0].Message)
+	assert.Equal(t, []string{"Lock the two accounts in one fixed order, for example by name."}, p[0].Details)
+	assert.Equal(t, []Location{loc("exercises/50_counter/counter.go", 19, "Counter.Stuck", "4 goroutines blocked in sync.Mutex.Lock")}, p[0].Yours)
+	assert.Equal(t, "exercises/50_counter/mutex_test.go:500 (func literal in TestBank_OppositeTransfers)", p[0].TestAt.String())
+}
+
+// A test about one method (its name says Release) blames that method when its message names
+// it, even though the message names first the call where the symptom showed.
+func TestNew_BlameGoesToTheMethodTheTestIsAbout(t *testing.T) {
+	out := "=== RUN   TestRefCell_ReleaseTwiceCountsOnce\n" +
+		"    cell_test.go:120: BorrowMut() after a RefMut's Release() was called twice, then Borrow() = ErrAlreadyBorrowed: RefMut.Release must undo its own borrow only once\n" +
+		"--- FAIL: TestRefCell_ReleaseTwiceCountsOnce (0.00s)\n"
+	res := &runner.Result{Tests: []runner.Test{{Name: "TestRefCell_ReleaseTwiceCountsOnce", Status: runner.Fail, Runs: 1, Fails: 1, Output: out}}}
+	r := New("testdata/repo", manifest.Exercise{Name: "01_cell", Files: []string{"cell.go"}}, res)
+	p := test(t, r, "TestRefCell_ReleaseTwiceCountsOnce").Problems
+	require.Len(t, p, 1)
+	require.NotEmpty(t, p[0].Yours)
+	assert.Equal(t, "exercises/01_cell/cell.go:122 (RefMut[T].Release)", p[0].Yours[0].String())
+
+	// Without the method in the message, the message's first name still wins (a stub's nil
+	// constructor is the thing to fix, whatever the test is about).
+	out = "=== RUN   TestRefCell_ReleaseTwiceCountsOnce\n" +
+		"    cell_test.go:110: NewRefCell(7) returned nil\n" +
+		"--- FAIL: TestRefCell_ReleaseTwiceCountsOnce (0.00s)\n"
+	res.Tests[0].Output = out
+	r = New("testdata/repo", manifest.Exercise{Name: "01_cell", Files: []string{"cell.go"}}, res)
+	p = test(t, r, "TestRefCell_ReleaseTwiceCountsOnce").Problems
+	assert.Equal(t, "NewRefCell", p[0].Yours[0].Func)
+}
+
+func TestUnshape_WritesGenericsAsTheLearnerDoes(t *testing.T) {
+	p := newPlaces("testdata/repo", manifest.Exercise{Name: "01_cell", Files: []string{"cell.go"}})
+	for in, want := range map[string]string{
+		"RefCell[go.shape.int].BorrowMut":                "RefCell[T].BorrowMut",
+		"RefCell[go.shape.struct {}].Borrow":             "RefCell[T].Borrow",
+		"NewCell[go.shape.[]int]":                        "NewCell",
+		"func literal in RefCell[go.shape.string].Value": "func literal in RefCell[T].Value",
+		"Plain.Method":                                   "Plain.Method",
+		"Map[int]":                                       "Map[int]",
+	} {
+		assert.Equal(t, want, p.unshape(in), "unshape(%q)", in)
+	}
 }

@@ -15,6 +15,9 @@ type Style struct {
 	MaxTests int
 	// Command is how the learner runs kata ("kata"), for the commands the report suggests.
 	Command string
+	// Dir is the folder the learner stands in, relative to the root ("exercises/01_cell"):
+	// paths are shown relative to it. Empty means the root.
+	Dir string
 }
 
 // The ANSI codes WriteText uses.
@@ -41,7 +44,7 @@ func (r *Report) Headline(st Style) string {
 	if r.Passed {
 		return fmt.Sprintf("%s %s: all %d tests pass (%s).", st.paint(green, "PASS"), name, r.Summary.Total, round(r.Elapsed))
 	}
-	return fmt.Sprintf("%s %s: %s", st.paint(red, "FAIL"), name, r.Next())
+	return fmt.Sprintf("%s %s: %s", st.paint(red, "FAIL"), name, r.NextFrom(st.Dir))
 }
 
 // WriteText writes the report for a person: the headline, then each failing test with what it
@@ -75,7 +78,7 @@ func (r *Report) WriteText(w io.Writer, st Style) {
 			if len(p.Yours) > 0 {
 				loc = &p.Yours[0]
 			}
-			fmt.Fprintf(w, "  %s: %s\n", st.paint(cyan, loc.String()), p.Message)
+			fmt.Fprintf(w, "  %s: %s\n", st.paint(cyan, loc.From(st.Dir)), p.Message)
 			for _, d := range p.Details {
 				fmt.Fprintf(w, "      %s\n", d)
 			}
@@ -146,10 +149,10 @@ func writeProblem(w io.Writer, st Style, p Problem, test string) {
 		if what == "" {
 			what = "your code"
 		}
-		fmt.Fprintf(w, "%s%s: %s\n", pad, what, st.paint(cyan, y.String()))
+		fmt.Fprintf(w, "%s%s: %s\n", pad, what, st.paint(cyan, y.From(st.Dir)))
 	}
 	if p.TestAt != nil {
-		fmt.Fprintf(w, "%s%s\n", pad, st.paint(dim, "the test: "+p.TestAt.String()))
+		fmt.Fprintf(w, "%s%s\n", pad, st.paint(dim, "the test: "+p.TestAt.From(st.Dir)))
 	}
 }
 

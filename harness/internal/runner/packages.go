@@ -31,6 +31,9 @@ func RunPackages(ctx context.Context, cfg Config) ([]*Result, error) {
 	defer done()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &capped{w: &stdout, limit: packagesCap}
+	if cfg.OnPackage != nil {
+		cmd.Stdout = io.MultiWriter(cmd.Stdout, &packageWatcher{on: cfg.OnPackage})
+	}
 	cmd.Stderr = &capped{w: &stderr}
 	start := time.Now()
 	waitErr := cmd.Run()
@@ -46,7 +49,11 @@ func RunPackages(ctx context.Context, cfg Config) ([]*Result, error) {
 		if msg == "" {
 			msg = "no package reported"
 		}
-		return nil, fmt.Errorf("go test %s: %s", cfg.Package, msg)
+		pattern := cfg.Package
+		if len(cfg.Packages) > 0 {
+			pattern = strings.Join(cfg.Packages, " ")
+		}
+		return nil, fmt.Errorf("go test %s: %s", pattern, msg)
 	}
 	for _, r := range results {
 		r.Elapsed = elapsed
@@ -109,4 +116,28 @@ func ParseAll(r io.Reader) []*Result {
 		out = append(out, res)
 	}
 	return out
+}
+
+// packageWatcher reads go test -json output as it is written and calls on for every package's
+// final event.
+type packageWatcher struct {
+	on   func(pkg string, passed bool)
+	line []byte
+}
+
+func (w *packageWatcher) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if b != '\n' {
+			if len(w.line) < 1<<20 {
+				w.line = append(w.line, b)
+			}
+			continue
+		}
+		var e event
+		if json.Unmarshal(w.line, &e) == nil && e.Test == "" && e.Package != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip") {
+			w.on(e.Package, e.Action != "fail")
+		}
+		w.line = w.line[:0]
+	}
+	return len(p), nil
 }

@@ -38,6 +38,11 @@ type Config struct {
 	Dir string
 	// Package is the package pattern, relative to Dir ("./exercises/01_cell").
 	Package string
+	// Packages, when set, are several package patterns to run instead of Package (RunPackages).
+	Packages []string
+	// OnPackage, when set, is called by RunPackages as each package finishes, with its import
+	// path and whether it passed, from the goroutine reading go test's output.
+	OnPackage func(pkg string, passed bool)
 	// Replace maps files (absolute, or relative to Dir) to the files that stand in for them in
 	// this run, through go test -overlay. Nothing in the tree is copied or changed.
 	Replace map[string]string
@@ -211,7 +216,11 @@ func (cfg Config) args() (args []string, cleanup func(), err error) {
 		args = append(args, "-overlay="+overlay)
 	}
 	args = append(args, cfg.Flags...)
-	args = append(args, cfg.Package)
+	if len(cfg.Packages) > 0 {
+		args = append(args, cfg.Packages...)
+	} else {
+		args = append(args, cfg.Package)
+	}
 	if len(cfg.TestArgs) > 0 {
 		args = append(append(args, "-args"), cfg.TestArgs...)
 	}

@@ -7,13 +7,21 @@
 //   - the reference solution passes under -race, repeated, shuffled and with GOMAXPROCS 1, 2 and 4,
 //     with no leak;
 //   - every mutant (harness/testdata/mutants/NN_name/*.diff, a known-wrong solution kept as a
-//     diff against the reference, see package mutant) applies, compiles and is caught by at
-//     least one test;
+//     diff against the reference, see package mutant) applies, compiles and is caught by one of
+//     the tests that its row of the contract map names (see package contract);
+//   - the contract map names only tests and mutants that exist, and names every mutant;
 //   - every alternate (harness/testdata/alternates/NN_name/*.go, a correct solution built another
-//     way) passes, so the tests do not reject correct code.
+//     way; at least two) passes, so the tests do not reject correct code.
 //
-// Solutions, mutants and alternates stand in for the learner's file through go test -overlay;
-// nothing in the tree is copied or changed (a mutant is applied into a temporary file). With -short only the files, the stub and one run of
-// the solution are checked. KATA_VERIFY_JOBS sets how many go test processes run at once
-// (default: the number of CPUs).
+// Solutions, mutants and alternates stand in for the learner's file through -overlay; nothing in
+// the tree is copied or changed (a mutant is applied into a fresh temporary file). Each variant
+// is compiled once with go test -c -race, variants of different exercises in one go command, and
+// its binary runs as often as the check needs. With -short only the files, the contract map, the
+// stub and one run of the solution are checked.
+//
+// The environment tunes it: KATA_VERIFY_JOBS=N sets how many test binaries run at once (default:
+// twice the number of CPUs, as they mostly wait); KATA_VERIFY_REPEAT=N runs every mutant N more
+// times at each of GOMAXPROCS 1, 2 and 4, each in its own process, and fails any mutant not
+// caught every time; KATA_VERIFY_REPEAT_SCHED=1 limits that to the mutants the contract maps mark
+// (sched); KATA_VERIFY_RATES=FILE writes the measured catch rates there.
 package verify

@@ -1,0 +1,20 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// FailStuck fails t with the test's own explanation of a hang, then the watchdog's report of
+// where the exercise's goroutines are blocked. A test that bounds a wait on its failure path
+// calls it when the bound expires, so the learner reads both what the test expected ("two
+// transfers are each holding the lock the other one wants") and the lines of their code that
+// wait. It must be called from the test's own file.
+func FailStuck(t testing.TB, format string, args ...any) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(1)
+	skip := map[int64]bool{currentGoroutineID(): true}
+	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), filepath.Dir(file), -1, skip))
+}

@@ -1,0 +1,49 @@
+package harness_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kata-go/concurrency/harness"
+)
+
+// errorRecorder is a testing.TB that keeps what Errorf says instead of failing.
+type errorRecorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *errorRecorder) Helper() {}
+
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func TestFailStuck_KeepsTheTestsWordsAndShowsWhereGoroutinesWait(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	go blockForever(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(harness.Blocked("harness_test.blockForever")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the goroutine never blocked in blockForever")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	rec := &errorRecorder{TB: t}
+	harness.FailStuck(rec, "two transfers are each holding the lock the other one wants (%s)", "a deadlock")
+	if len(rec.errors) != 1 {
+		t.Fatalf("FailStuck reported %d errors, want 1: %q", len(rec.errors), rec.errors)
+	}
+	msg := rec.errors[0]
+	first, rest, _ := strings.Cut(msg, "\n")
+	if first != "two transfers are each holding the lock the other one wants (a deadlock)" {
+		t.Errorf("first line = %q, want the test's own words", first)
+	}
+	if !strings.Contains(rest, "blockForever (run_test.go:") {
+		t.Errorf("the report does not say where the goroutine waits:\n%s", msg)
+	}
+}
