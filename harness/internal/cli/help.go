@@ -19,7 +19,7 @@ var commands = []command{
 	{"list", "[--json]", "Every exercise with its status, tests passed, hints seen and attempts."},
 	{"check", "[NAME] [-v|--raw] [--run REGEXP] [--json]", "Runs the tests of an exercise (default: the current one) and explains each failure:\nwhat was expected, what happened, and the line of your file to look at. -v shows go test's own output."},
 	{"next", "[--json]", "Checks the current exercise and, once it passes, moves on to the next one."},
-	{"hint", "[NAME] [--all] [--json]", "Shows the next hint level for an exercise (a nudge, an approach, nearly the answer).\n--all shows again the levels you have seen."},
+	{"hint", "[NAME [TASK]] [--all] [--json]", "Shows the next hint level for an exercise (a nudge, an approach, nearly the answer).\nTASK, a task number of the README, shows that task's own hints where it has them.\n--all shows again the levels you have seen."},
 	{"watch", "[--poll] [-v|--raw] [--json]", "Checks the current exercise on every save of its files and moves on when it passes.\n--poll looks for changes every half second, for file systems without change events."},
 	{"reset", "NAME [--yes] [--json]", "Puts the stub of an exercise back in place of your file, from git. Asks first, unless --yes."},
 	{"solution", "[NAME] [--json]", "Once an exercise passes: the reference solution, as a diff against your file."},

@@ -60,6 +60,28 @@ type Exercise struct {
 	Imports []string `toml:"imports"`
 	// Hints come in levels: a nudge, an approach, nearly the answer. Shown one at a time.
 	Hints []string `toml:"hints"`
+	// Minutes is roughly how long the exercise takes a learner who has done the ones before it.
+	Minutes int `toml:"minutes"`
+	// Tasks are the hints of the README's numbered tasks, for an exercise whose tasks each add
+	// one idea: [[exercises.tasks]] entries, numbered from 1 as in the README.
+	Tasks []Task `toml:"tasks"`
+}
+
+// Task is the hints of one numbered task of an exercise's README.
+type Task struct {
+	Number int      `toml:"number"`
+	Title  string   `toml:"title"`
+	Hints  []string `toml:"hints"` // levels, as for the exercise's hints
+}
+
+// Task returns the task numbered n, and whether there is one.
+func (e Exercise) Task(n int) (Task, bool) {
+	for _, t := range e.Tasks {
+		if t.Number == n {
+			return t, true
+		}
+	}
+	return Task{}, false
 }
 
 var namePattern = regexp.MustCompile(`^([0-9]{2})_([a-z][a-z0-9]*)$`)
@@ -147,6 +169,16 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("exercise %s: points must be > 0", e.Name)
 		case len(e.Hints) < 3:
 			return fmt.Errorf("exercise %s: %d hint levels, want 3 (a nudge, an approach, nearly the answer)", e.Name, len(e.Hints))
+		}
+		for j, t := range e.Tasks {
+			switch {
+			case t.Number != j+1:
+				return fmt.Errorf("exercise %s: task %d is numbered %d; number tasks 1, 2, ... as the README does", e.Name, j+1, t.Number)
+			case t.Title == "":
+				return fmt.Errorf("exercise %s: task %d has no title", e.Name, t.Number)
+			case len(t.Hints) == 0:
+				return fmt.Errorf("exercise %s: task %d has no hints", e.Name, t.Number)
+			}
 		}
 		for _, f := range e.Files {
 			if f != filepath.Base(f) || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {

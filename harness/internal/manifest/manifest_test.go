@@ -60,6 +60,10 @@ func TestParse_Rejects(t *testing.T) {
 		{"test file", `files = ["rc.go"]`, `files = ["rc_test.go"]`, "must be a plain .go file"},
 		{"path", `files = ["rc.go"]`, `files = ["../rc.go"]`, "must be a plain .go file"},
 		{"points", `points = 10`, `points = 0`, "points must be > 0"},
+		{"task numbering", `hints = ["a", "b", "c"]
+`, "hints = [\"a\", \"b\", \"c\"]\n[[exercises.tasks]]\nnumber = 2\ntitle = \"t\"\nhints = [\"h\"]\n", "task 1 is numbered 2"},
+		{"task hints", `hints = ["a", "b", "c"]
+`, "hints = [\"a\", \"b\", \"c\"]\n[[exercises.tasks]]\nnumber = 1\ntitle = \"t\"\n", "task 1 has no hints"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := strings.Replace(good, tc.edit, tc.from, 1)
@@ -68,6 +72,25 @@ func TestParse_Rejects(t *testing.T) {
 				t.Errorf("Parse(%s) = %v, want an error containing %q", tc.name, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestParse_Tasks(t *testing.T) {
+	data := good + "minutes = 30\n[[exercises.tasks]]\nnumber = 1\ntitle = \"Serve\"\nhints = [\"one\", \"two\"]\n"
+	m, err := manifest.Parse([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := m.Exercises[1]
+	if e.Minutes != 30 {
+		t.Errorf("Minutes = %d, want 30", e.Minutes)
+	}
+	task, ok := e.Task(1)
+	if !ok || task.Title != "Serve" || !slices.Equal(task.Hints, []string{"one", "two"}) {
+		t.Errorf("Task(1) = %+v, %v; want Serve with two hints", task, ok)
+	}
+	if _, ok := e.Task(2); ok {
+		t.Error("Task(2) found a task that is not there")
 	}
 }
 

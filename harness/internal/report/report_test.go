@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,4 +252,36 @@ func TestUnshape_WritesGenericsAsTheLearnerDoes(t *testing.T) {
 	} {
 		assert.Equal(t, want, p.unshape(in), "unshape(%q)", in)
 	}
+}
+
+// A race in a generic type (recorded from 03_spawn's mutant done_closed_in_spawn) names the
+// learner's methods as they are written, and each pair of places once.
+func TestNew_RaceInAGenericTypeReadsAsWritten(t *testing.T) {
+	r := reportOf(t, "race_generic", "03_spawn", "spawn.go")
+	tt := test(t, r, "TestJoin_ReturnsTheValueOfF")
+	var races []Problem
+	for _, p := range tt.Problems {
+		if p.Kind == Race {
+			races = append(races, p)
+		}
+		for _, y := range p.Yours {
+			assert.NotContains(t, y.Func, "go.shape", "%s", y)
+		}
+	}
+	require.NotEmpty(t, races, "a race")
+	seen := map[string]bool{}
+	for _, p := range races {
+		var key []string
+		for _, y := range p.Yours {
+			key = append(key, y.File+":"+strconv.Itoa(y.Line))
+		}
+		k := strings.Join(key, " ")
+		assert.False(t, seen[k], "the race at %s is reported twice", k)
+		seen[k] = true
+	}
+	var funcs []string
+	for _, y := range races[0].Yours {
+		funcs = append(funcs, y.Func)
+	}
+	assert.Contains(t, funcs, "JoinHandle[T].Join")
 }

@@ -52,6 +52,9 @@ type Exercise struct {
 	Hash string `json:"hash,omitempty"`
 	// HintsSeen is the highest hint level shown (0 for none).
 	HintsSeen int `json:"hints_seen"`
+	// TaskHintsSeen is the highest hint level shown of each task that has hints of its own,
+	// by task number.
+	TaskHintsSeen map[int]int `json:"task_hints_seen,omitempty"`
 	// Attempts counts the runs of its tests through kata.
 	Attempts int `json:"attempts"`
 	// FirstTry and LastTry are the times of the first and the last of those runs.
