@@ -11,8 +11,8 @@ import (
 type hintJSON struct {
 	Exercise string      `json:"exercise"`
 	Task     int         `json:"task,omitempty"` // the task whose hints these are; 0 for the exercise's
-	Level    int         `json:"level"`  // the level shown now (the highest seen with --all)
-	Levels   int         `json:"levels"` // how many levels there are
+	Level    int         `json:"level"`          // the level shown now (the highest seen with --all)
+	Levels   int         `json:"levels"`         // how many levels there are
 	Hints    []hintLevel `json:"hints"`
 }
 
