@@ -30,23 +30,6 @@ internal/poll.runtime_pollWait(0x7f, 0x72)
 	/usr/local/go/src/runtime/netpoll.go:351 +0x85
 `
 
-func TestParseStacks(t *testing.T) {
-	gs := parseStacks([]byte(dump))
-	if len(gs) != 4 {
-		t.Fatalf("parsed %d goroutines, want 4", len(gs))
-	}
-	g := gs[0]
-	if g.id != 7 || g.state != "chan receive" || len(g.frames) != 2 {
-		t.Fatalf("goroutine 7 parsed as id %d state %q with %d frames", g.id, g.state, len(g.frames))
-	}
-	if got := g.frames[0].String(); got != "(*Barrier).Wait (barrier.go:41)" {
-		t.Errorf("frame = %q", got)
-	}
-	if got := g.createdBy.String(); got != "Spawn[...] (barrier.go:30)" {
-		t.Errorf("created by = %q", got)
-	}
-}
-
 func TestStuckReport_GroupsLearnerFramesAndNamesTheTestsWait(t *testing.T) {
 	got := stuckReport([]byte(dump), "/repo/exercises/07_barrier", 9, nil)
 	for _, want := range []string{
@@ -65,5 +48,14 @@ func TestStuckReport_GroupsLearnerFramesAndNamesTheTestsWait(t *testing.T) {
 	}
 	if skipped := stuckReport([]byte(dump), "/repo/exercises/07_barrier", 9, map[int64]bool{7: true, 8: true}); !strings.Contains(skipped, "None of your code is running") {
 		t.Errorf("with goroutines 7 and 8 skipped, report still blames them:\n%s", skipped)
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	if h := parseHeader("goroutine 42 [sync.Cond.Wait, 2 minutes]:"); h.id != 42 || h.state != "sync.Cond.Wait" {
+		t.Errorf("parseHeader = %+v", h)
+	}
+	if h := parseHeader("not a header"); h.id != 0 {
+		t.Errorf("parseHeader of another line = %+v, want id 0", h)
 	}
 }

@@ -1,9 +1,13 @@
 package report
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kata-go/concurrency/harness/internal/stack"
+	"github.com/kata-go/concurrency/harness/internal/stuck"
 )
 
 // testProblems reads the output of one test (or subtest) and returns its problems, and the
@@ -54,11 +58,6 @@ var (
 	// messageRE matches the first line of a t.Error or t.Log message: "    cell_test.go:75: text".
 	messageRE = regexp.MustCompile(`^(\s+)([\w.\-]+\.go):(\d+): ?(.*)$`)
 	seedRE    = regexp.MustCompile(`random inputs came from seed (\d+)`)
-	// frameRE matches a frame of the harness's reports: "(*Barrier).Wait (barrier.go:41)".
-	frameRE = regexp.MustCompile(`^\s*(?:started by )?(\S.*) \(([\w.\-]+\.go):(\d+)\)$`)
-	// stackPosRE matches the position line of a Go stack frame: "\t/path/x.go:12 +0x1d", with
-	// "fp=0x... sp=0x... pc=0x..." after it under GOTRACEBACK=system.
-	stackPosRE = regexp.MustCompile(`^\s+(\S+\.\w+):(\d+)(?: \+0x[0-9a-f]+.*)?$`)
 )
 
 func indentOf(s string) int {
@@ -218,20 +217,15 @@ func splitPos(s string) (file string, line int, ok bool) {
 	return s[:i], n, err == nil
 }
 
-// isStuckReport reports whether a message is a hang: the watchdog's report, or a test's own
-// words followed by the harness's report of where the goroutines are blocked (harness.FailStuck),
-// or a test's own words that say it did not finish.
+// isStuckReport reports whether a message is a hang: the watchdog's report, a test's own words
+// followed by the harness's report of where the goroutines are blocked (harness.FailStuck), or
+// a test's own words that say it did not finish.
 func isStuckReport(body []string) bool {
 	if strings.Contains(body[0], "did not finish") {
 		return true
 	}
-	for _, l := range body[1:] {
-		t := strings.TrimSpace(l)
-		if t == "Your goroutines are blocked here:" || strings.HasPrefix(t, "None of your code is running") {
-			return true
-		}
-	}
-	return false
+	_, ok := stuck.Parse(body[1:])
+	return ok
 }
 
 // watchdogRE matches the first line of the watchdog's report: "TestX did not finish within 5s:
@@ -239,89 +233,68 @@ func isStuckReport(body []string) bool {
 var watchdogRE = regexp.MustCompile(`did not finish within (\S+): something is blocked\.$`)
 
 // deadlock reads a hang: the watchdog's report ("TestX did not finish within 5s: something is
-// blocked.") or a test's own explanation, then the learner's goroutines and their frames, then
-// where the test waits. A test's own explanation is kept word for word: it says what the test
-// expected, which the frames cannot.
+// blocked.") or a test's own explanation, then the report of package stuck: the learner's
+// goroutines and their frames, and where the test waits. A test's own explanation is kept word
+// for word: it says what the test expected, which the frames cannot.
 func (p *places) deadlock(test string, at Location, body []string) Problem {
 	pr := Problem{Kind: Deadlock, Test: test, TestAt: &at, Message: strings.TrimSpace(body[0])}
-	if m := watchdogRE.FindStringSubmatch(body[0]); m != nil {
-		pr.Message = "did not finish within " + m[1] + ": your code is stuck"
+	watchdog := watchdogRE.FindStringSubmatch(body[0])
+	if watchdog != nil {
+		pr.Message = "did not finish within " + watchdog[1] + ": your code is stuck"
 	}
-	var who string
-	first := false
-	for _, l := range body[1:] {
-		t := strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(t, "None of your code is running"):
-			if watchdogRE.MatchString(body[0]) {
-				pr.Message = "did not finish: none of your code is running, so the test waits for something your code should have done (a close, a send, a return)"
+	rep, _ := stuck.Parse(body[1:])
+	if watchdog != nil && len(rep.Groups) == 0 {
+		pr.Message = "did not finish: none of your code is running, so the test waits for something your code should have done (a close, a send, a return)"
+	}
+	if watchdog == nil { // the test's own explanation may go on over several lines
+		for _, l := range body[1:] {
+			t := strings.TrimSpace(l)
+			if t == stuck.BlockedHeading || t == stuck.NothingRunning || strings.HasPrefix(t, "The test is waiting at ") {
+				break
 			}
-		case strings.HasSuffix(t, "]:") && strings.Contains(t, "goroutine"):
-			who, first = blockedWho(t), true
-		case strings.HasPrefix(t, "The test is waiting at "):
-			w := strings.TrimSuffix(strings.TrimPrefix(t, "The test is waiting at "), ".")
-			if m := frameRE.FindStringSubmatch(w); m != nil {
-				n, _ := strconv.Atoi(m[3])
-				rp, _, _ := p.classify(m[2])
-				pr.TestAt = &Location{File: rp, Line: n, Func: displayFunc(m[1])}
-			}
-		case strings.HasPrefix(t, "... and "):
-			pr.Details = append(pr.Details, t)
-		case t == "Your goroutines are blocked here:" || t == "":
-		default:
-			m := frameRE.FindStringSubmatch(t)
-			if m == nil {
-				if who == "" && !watchdogRE.MatchString(body[0]) {
-					pr.Details = append(pr.Details, t) // the test's own explanation goes on
-				}
-				continue
-			}
-			n, _ := strconv.Atoi(m[3])
-			rp, _, _ := p.classify(m[2])
-			loc := Location{File: rp, Line: n, Func: displayFunc(m[1])}
-			switch {
-			case strings.HasPrefix(t, "started by "):
-				loc.What = "started here"
-				pr.Yours = append(pr.Yours, loc)
-			case first:
-				loc.What = who
-				pr.Yours = append(pr.Yours, loc)
-				first = false
+			if t != "" {
+				pr.Details = append(pr.Details, t)
 			}
 		}
+	}
+	for _, g := range rep.Groups {
+		who := g.Who() + " blocked in " + g.State
+		loc := p.placeLoc(g.Frames[0])
+		loc.What = who
+		pr.Yours = append(pr.Yours, loc)
+		if g.StartedBy != nil {
+			loc := p.placeLoc(*g.StartedBy)
+			loc.What = "started here"
+			pr.Yours = append(pr.Yours, loc)
+		}
+	}
+	if rep.More > 0 {
+		pr.Details = append(pr.Details, fmt.Sprintf("... and %d more places", rep.More))
+	}
+	if len(rep.TestWaits) > 0 {
+		loc := p.placeLoc(rep.TestWaits[0])
+		pr.TestAt = &loc
 	}
 	p.point(&pr, test)
 	return pr
 }
 
-// blockedWho turns "goroutine 19 [sync.Mutex.Lock]:" or "3 goroutines (7, 8, 9) [chan send]:"
-// into "goroutine 19 blocked in sync.Mutex.Lock".
-func blockedWho(header string) string {
-	header = strings.TrimSuffix(header, ":")
-	who, state, _ := strings.Cut(header, " [")
-	state = strings.TrimSuffix(state, "]")
-	if i := strings.Index(who, " ("); i >= 0 {
-		who = who[:i]
-	}
-	if strings.HasPrefix(who, "goroutine ") {
-		return who + " blocked in " + state
-	}
-	return who + " blocked in " + state
+// placeLoc is a place of package stuck's report as a Location of the repository.
+func (p *places) placeLoc(pl stuck.Place) Location {
+	rp, _, _ := p.classify(pl.File)
+	return Location{File: rp, Line: pl.Line, Func: displayFunc(pl.Func)}
 }
 
 // panicked reads the harness's report of a panic it caught: "panic: value", "at:", frames.
 func (p *places) panicked(test string, at Location, body []string) Problem {
 	pr := Problem{Kind: Panic, Test: test, TestAt: &at, Message: "panicked: " + strings.TrimPrefix(body[0], "panic: ")}
 	for _, l := range body[1:] {
-		m := frameRE.FindStringSubmatch(l)
-		if m == nil {
+		pl, ok := stuck.ParsePlace(l)
+		if !ok {
 			continue
 		}
-		n, _ := strconv.Atoi(m[3])
-		rp, learner, _ := p.classify(m[2])
-		loc := Location{File: rp, Line: n, Func: displayFunc(m[1])}
-		if learner {
-			pr.Yours = append(pr.Yours, loc)
+		if _, learner, _ := p.classify(pl.File); learner {
+			pr.Yours = append(pr.Yours, p.placeLoc(pl))
 		}
 	}
 	if len(pr.Yours) > 0 {
@@ -337,44 +310,17 @@ type stackFrame struct {
 	createdBy bool
 }
 
-// stack reads Go stack frames from lines, stopping at the first line that is neither.
-func stack(lines []string) (frames []stackFrame, used int) {
-	for i := 0; i+1 < len(lines); i += 2 {
-		fn := strings.TrimSpace(lines[i])
-		m := stackPosRE.FindStringSubmatch(lines[i+1])
-		if m == nil || fn == "" {
-			return frames, i
-		}
-		n, _ := strconv.Atoi(m[2])
-		f := stackFrame{fn: shortFunc(fn), file: m[1], line: n}
-		if strings.HasPrefix(fn, "created by ") {
-			f.createdBy = true
-		}
-		frames = append(frames, f)
-		used = i + 2
+// frames reads Go stack frames from lines (package stack), stopping at the first line that is
+// neither a function nor a position.
+func frames(lines []string) (out []stackFrame, used int) {
+	fs, used := stack.ReadFrames(lines)
+	for _, f := range fs {
+		out = append(out, stackFrame{
+			fn: displayFunc(stack.ShortFunc(f.Func)), file: f.File, line: f.Line,
+			createdBy: strings.HasPrefix(f.Func, "created by "),
+		})
 	}
-	return frames, used
-}
-
-// shortFunc turns "github.com/x/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)" into
-// "(*Barrier).Wait", and "created by x.F in goroutine 7" into "F".
-func shortFunc(s string) string {
-	s = strings.TrimPrefix(s, "created by ")
-	if i := strings.Index(s, " in goroutine "); i >= 0 {
-		s = s[:i]
-	}
-	if strings.HasSuffix(s, ")") {
-		if i := strings.LastIndex(s, "("); i > 0 {
-			s = s[:i]
-		}
-	}
-	if i := strings.LastIndex(s, "/"); i >= 0 {
-		s = s[i+1:]
-	}
-	if i := strings.Index(s, "."); i >= 0 {
-		s = s[i+1:]
-	}
-	return displayFunc(s)
+	return out, used
 }
 
 var funcLitRE = regexp.MustCompile(`^(.+?)\.func\d+(?:\.\d+)*$`)
@@ -398,7 +344,7 @@ func (p *places) race(test string, lines []string) Problem {
 		if !strings.HasSuffix(h, ":") || strings.HasPrefix(h, "Goroutine ") && !strings.Contains(h, "created at") {
 			continue
 		}
-		frames, used := stack(lines[i+1:])
+		frames, used := frames(lines[i+1:])
 		what := raceWhat(h)
 		var mine, any *stackFrame
 		for k := range frames {
@@ -453,7 +399,7 @@ func (p *places) crash(test string, lines []string) Problem {
 		if !strings.HasPrefix(lines[i], "goroutine ") {
 			continue
 		}
-		frames, used := stack(lines[i+1:])
+		frames, used := frames(lines[i+1:])
 		for _, f := range frames {
 			rp, learner, _ := p.classify(f.file)
 			if !learner {
@@ -488,7 +434,7 @@ func (p *places) leak(test string, at *Location, body []string) Problem {
 			state, _, _ = strings.Cut(s, ", with ")
 		}
 		n, _, _ := strings.Cut(strings.TrimPrefix(h, "[Goroutine "), " ")
-		frames, used := stack(body[i+1:])
+		frames, used := frames(body[i+1:])
 		blocked := false
 		for _, f := range frames {
 			rp, learner, _ := p.classify(f.file)
