@@ -1,6 +1,37 @@
-// Package harness holds the helpers every exercise test is built on.
+// Package harness holds the helpers every exercise test is built on. An exercise's test file
+// has this shape (exercises/01_cell/cell_test.go is a full one):
 //
-// A test of an exercise starts with Run, which makes three promises about it:
+//	package cell_test
+//
+//	import (
+//		"testing"
+//
+//		"github.com/stretchr/testify/assert"
+//		"github.com/stretchr/testify/require"
+//
+//		cell "github.com/kata-go/concurrency/exercises/01_cell"
+//		"github.com/kata-go/concurrency/harness"
+//	)
+//
+//	func TestMain(m *testing.M) { harness.Main(m) }
+//
+//	// Task 1: Cell.
+//
+//	func TestCell_GetReturnsTheValueGiven(t *testing.T) {
+//		harness.Run(t, func(t *testing.T) {
+//			v := harness.Rand(t).IntN(1000) // random, so no answer can be hard-coded
+//			c := cell.NewCell(v)
+//			require.NotNil(t, c, "NewCell(%d) returned nil, want a *Cell holding the value", v)
+//			assert.Equal(t, v, c.Get(), "NewCell(%d).Get()", v)
+//		})
+//	}
+//
+// Run it as a learner does, go test -race ./exercises/01_cell, or one test with
+// -run '^TestCell_GetReturnsTheValueGiven$'.
+//
+// Main runs the package: without -race it says once what to run instead and runs nothing; with
+// it, it runs the tests and then goleak's whole-package check. Run makes three promises about
+// each test:
 //
 //   - it fails at once, with the command to use, when the binary was built without -race
 //     (RequireRace);
@@ -9,7 +40,10 @@
 //     the exercise's goroutines are blocked, and the package's later tests still run
 //     (the watchdog).
 //
-// Each test package's TestMain calls Main, which adds goleak's whole-package check.
+// Tests that must wait for calls to arrive poll Blocked with a bound instead of sleeping; a test
+// that bounds a wait itself reports a hang with FailStuck, so the learner sees the test's words
+// and the watchdog's report together. Rand gives random inputs whose seed is logged on failure.
 //
 // The loopback TCP helpers live in harness/loopback and the DNS test server in harness/dnstest.
+// CONTRIBUTING.md says how an exercise is built and what makes a test blind, flaky or too strict.
 package harness

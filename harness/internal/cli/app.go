@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kata-go/concurrency/harness/internal/grade/policy"
 	"github.com/kata-go/concurrency/harness/internal/manifest"
 	"github.com/kata-go/concurrency/harness/internal/report"
 	"github.com/kata-go/concurrency/harness/internal/runner"
@@ -179,21 +180,18 @@ func (a *App) style() report.Style {
 	return report.Style{Color: a.Color, Command: a.Command, Dir: a.Here}
 }
 
-func (a *App) paint(code, s string) string {
-	if !a.Color || s == "" {
-		return s
-	}
-	return code + s + "\x1b[0m"
-}
+// paint puts s in colour c when colours are on (report's colours, for reports and commands
+// alike).
+func (a *App) paint(c report.Color, s string) string { return a.style().Paint(c, s) }
 
-// The ANSI codes the commands use (report has its own for reports).
+// The colours the commands use.
 const (
-	red    = "\x1b[31;1m"
-	green  = "\x1b[32;1m"
-	yellow = "\x1b[33;1m"
-	cyan   = "\x1b[36m"
-	bold   = "\x1b[1m"
-	dim    = "\x1b[2m"
+	red    = report.Red
+	green  = report.Green
+	yellow = report.Yellow
+	cyan   = report.Cyan
+	bold   = report.Bold
+	dim    = report.Dim
 )
 
 func (a *App) printf(format string, args ...any) { fmt.Fprintf(a.Stdout, format, args...) }
@@ -469,6 +467,38 @@ func names(exercises []manifest.Exercise) string {
 	return strings.Join(out, ", ")
 }
 
+// refuseAsGraderWould applies the grader's policy (package grade/policy) to the learner files
+// of e, whose tests passed: a file kata grade would refuse (0 points) fails the check, with
+// the lines to change, so that kata never calls done what the grader would refuse.
+func (a *App) refuseAsGraderWould(e manifest.Exercise, rep *report.Report) {
+	for _, v := range a.policyViolations(e) {
+		rep.Passed = false
+		rep.Problems = append(rep.Problems, report.Problem{
+			Kind:    report.Policy,
+			Message: fmt.Sprintf("kata grade would refuse %s (0 points): %s. Remove it before you hand in", v.File, strings.TrimSuffix(v.Message, ".")),
+			Yours:   []report.Location{{File: e.Dir() + "/" + v.File, Line: v.Line}},
+		})
+	}
+}
+
+// policyViolations checks e's learner files as the grader will: the same policy, the same
+// allowed imports.
+func (a *App) policyViolations(e manifest.Exercise) []policy.Violation {
+	var out []policy.Violation
+	for _, name := range e.Files {
+		src, err := os.ReadFile(filepath.Join(a.dir(e), name))
+		if err != nil {
+			continue // a missing file fails the build, which says so
+		}
+		vs, err := policy.Check(name, src, e.Imports)
+		if err != nil {
+			continue
+		}
+		out = append(out, vs...)
+	}
+	return out
+}
+
 func findPackage(byPkg map[string]*runner.Result, e manifest.Exercise) *runner.Result {
 	for pkg, r := range byPkg {
 		if strings.HasSuffix(pkg, "/"+e.Dir()) {
@@ -504,6 +534,9 @@ func (a *App) run(e manifest.Exercise, o runOptions) (*report.Report, error) {
 		return nil, err
 	}
 	rep := report.New(a.Root, e, res)
+	if rep.Passed && o.run == "" {
+		a.refuseAsGraderWould(e, rep)
+	}
 	if rep.Environment == "" && o.run == "" {
 		s := a.State.Get(e.Name)
 		attempts := s.Attempts

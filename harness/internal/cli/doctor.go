@@ -49,6 +49,9 @@ func Doctor(ctx context.Context, stdio IO, args []string) int {
 		checks = append(checks, checkRace(ctx, env))
 	}
 	checks = append(checks, checkRoot(root, rootErr)...)
+	if rootErr == nil {
+		checks = append(checks, checkPolicy(root))
+	}
 	checks = append(checks, checkWatch(root, rootErr), checkColor(stdio.Stdout))
 	failed := false
 	for _, c := range checks {
@@ -299,5 +302,30 @@ func checkColor(w io.Writer) finding {
 	default:
 		c.Detail = "off: the output is not a terminal"
 	}
+	return c
+}
+
+// checkPolicy lists every learner file that kata grade would refuse, whatever its tests say.
+func checkPolicy(root string) finding {
+	c := finding{Name: "grading"}
+	m, err := manifest.Load(root)
+	if err != nil {
+		c.Detail = "cannot read the manifest: " + err.Error()
+		return c
+	}
+	a := &App{Root: root, Manifest: m}
+	var lines []string
+	for _, e := range m.Exercises {
+		for _, v := range a.policyViolations(e) {
+			lines = append(lines, fmt.Sprintf("%s/%s:%d: %s", e.Dir(), v.File, v.Line, v.Message))
+		}
+	}
+	if len(lines) == 0 {
+		c.OK = true
+		c.Detail = "kata grade would accept every learner file as it is"
+		return c
+	}
+	c.Detail = fmt.Sprintf("kata grade would refuse %d place(s) (0 points for the exercise):\n     %s", len(lines), strings.Join(lines, "\n     "))
+	c.Fix = "change those lines before you hand in: the grader allows only what the exercise needs"
 	return c
 }

@@ -29,6 +29,7 @@ const (
 	Crash    Kind = "crash"    // the test binary died (a panic in a goroutine, a fatal error)
 	Leak     Kind = "leak"     // goroutines were left running after the test
 	Build    Kind = "build"    // the package does not compile
+	Policy   Kind = "policy"   // the grader would refuse a learner file (package grade/policy)
 )
 
 // Location is a place in a file of the repository.

@@ -20,31 +20,36 @@ type Style struct {
 	Dir string
 }
 
-// The ANSI codes WriteText uses.
+// Color is an ANSI code that Paint puts around a text. Reports and the CLI's own lines use
+// the same few.
+type Color string
+
+// The colours of kata's output.
 const (
-	red    = "\x1b[31;1m"
-	green  = "\x1b[32;1m"
-	yellow = "\x1b[33m"
-	cyan   = "\x1b[36m"
-	bold   = "\x1b[1m"
-	dim    = "\x1b[2m"
-	reset  = "\x1b[0m"
+	Red    Color = "\x1b[31;1m"
+	Green  Color = "\x1b[32;1m"
+	Yellow Color = "\x1b[33;1m"
+	Cyan   Color = "\x1b[36m"
+	Bold   Color = "\x1b[1m"
+	Dim    Color = "\x1b[2m"
+	reset        = "\x1b[0m"
 )
 
-func (st Style) paint(code, s string) string {
+// Paint puts s in the colour c when st.Color is on.
+func (st Style) Paint(c Color, s string) string {
 	if !st.Color || s == "" {
 		return s
 	}
-	return code + s + reset
+	return string(c) + s + reset
 }
 
 // Headline is the report's first line: the verdict, the exercise, and what to do next.
 func (r *Report) Headline(st Style) string {
-	name := st.paint(bold, r.Exercise) + " · " + r.Title
+	name := st.Paint(Bold, r.Exercise) + " · " + r.Title
 	if r.Passed {
-		return fmt.Sprintf("%s %s: all %d tests pass (%s).", st.paint(green, "PASS"), name, r.Summary.Total, round(r.Elapsed))
+		return fmt.Sprintf("%s %s: all %d tests pass (%s).", st.Paint(Green, "PASS"), name, r.Summary.Total, round(r.Elapsed))
 	}
-	return fmt.Sprintf("%s %s: %s", st.paint(red, "FAIL"), name, r.NextFrom(st.Dir))
+	return fmt.Sprintf("%s %s: %s", st.Paint(Red, "FAIL"), name, r.NextFrom(st.Dir))
 }
 
 // WriteText writes the report for a person: the headline, then each failing test with what it
@@ -78,7 +83,7 @@ func (r *Report) WriteText(w io.Writer, st Style) {
 			if len(p.Yours) > 0 {
 				loc = &p.Yours[0]
 			}
-			fmt.Fprintf(w, "  %s: %s\n", st.paint(cyan, loc.From(st.Dir)), p.Message)
+			fmt.Fprintf(w, "  %s: %s\n", st.Paint(Cyan, loc.From(st.Dir)), p.Message)
 			for _, d := range p.Details {
 				fmt.Fprintf(w, "      %s\n", d)
 			}
@@ -97,7 +102,7 @@ func (r *Report) WriteText(w io.Writer, st Style) {
 		}
 		shown++
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "  %s %s\n", st.paint(red, "FAIL"), st.paint(bold, t.Name))
+		fmt.Fprintf(w, "  %s %s\n", st.Paint(Red, "FAIL"), st.Paint(Bold, t.Name))
 		for i, p := range t.Problems {
 			if i == 2 {
 				fmt.Fprintf(w, "       ... and %d more problems in this test\n", len(t.Problems)-i)
@@ -106,7 +111,7 @@ func (r *Report) WriteText(w io.Writer, st Style) {
 			writeProblem(w, st, p, t.Name)
 		}
 		if t.Seed != "" {
-			fmt.Fprintf(w, "       %s\n", st.paint(dim, fmt.Sprintf("same random inputs again: KATA_SEED=%s %s check %s", t.Seed, st.Command, short(r.Exercise))))
+			fmt.Fprintf(w, "       %s\n", st.Paint(Dim, fmt.Sprintf("same random inputs again: KATA_SEED=%s %s check %s", t.Seed, st.Command, short(r.Exercise))))
 		}
 	}
 	if len(rest) > 0 {
@@ -116,13 +121,17 @@ func (r *Report) WriteText(w io.Writer, st Style) {
 	if len(r.Problems) > 0 {
 		fmt.Fprintln(w)
 		for _, p := range r.Problems {
-			fmt.Fprintf(w, "  %s after the tests\n", st.paint(red, "FAIL"))
+			label := "after the tests"
+			if p.Kind == Policy {
+				label = "for grading"
+			}
+			fmt.Fprintf(w, "  %s %s\n", st.Paint(Red, "FAIL"), label)
 			writeProblem(w, st, p, "")
 		}
 	}
 	if r.Summary.Passed > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "  %s %d of %d tests\n", st.paint(green, "PASS"), r.Summary.Passed, r.Summary.Total)
+		fmt.Fprintf(w, "  %s %d of %d tests\n", st.Paint(Green, "PASS"), r.Summary.Passed, r.Summary.Total)
 	}
 }
 
@@ -149,10 +158,10 @@ func writeProblem(w io.Writer, st Style, p Problem, test string) {
 		if what == "" {
 			what = "your code"
 		}
-		fmt.Fprintf(w, "%s%s: %s\n", pad, what, st.paint(cyan, y.From(st.Dir)))
+		fmt.Fprintf(w, "%s%s: %s\n", pad, what, st.Paint(Cyan, y.From(st.Dir)))
 	}
 	if p.TestAt != nil {
-		fmt.Fprintf(w, "%s%s\n", pad, st.paint(dim, "the test: "+p.TestAt.From(st.Dir)))
+		fmt.Fprintf(w, "%s%s\n", pad, st.Paint(Dim, "the test: "+p.TestAt.From(st.Dir)))
 	}
 }
 
