@@ -2,11 +2,13 @@ package verify_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -154,5 +156,32 @@ func write(t *testing.T, path, data string) {
 	}
 	if err := os.WriteFile(path, []byte(data), fs.FileMode(0o644)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDevcontainer_GoVersionMatchesGoMod keeps the Codespaces environment on the Go that
+// go.mod asks for: the image's Go minor version is go.mod's.
+func TestDevcontainer_GoVersionMatchesGoMod(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root, ".devcontainer", "devcontainer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dc struct {
+		Image string `json:"image"`
+	}
+	if err := json.Unmarshal(data, &dc); err != nil {
+		t.Fatalf(".devcontainer/devcontainer.json: %v (keep it plain JSON, without comments)", err)
+	}
+	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(mod)
+	if goLine == nil {
+		t.Fatal("go.mod has no go directive")
+	}
+	_, tag, _ := strings.Cut(dc.Image, ":")
+	if !strings.HasPrefix(tag, string(goLine[1])+"-") && tag != string(goLine[1]) {
+		t.Errorf(".devcontainer/devcontainer.json uses image %s; go.mod needs go %s: use the %s tag", dc.Image, goLine[1], goLine[1])
 	}
 }
