@@ -113,7 +113,8 @@ func (p *Player) MakeStronger() {
 	// TODO: implement.
 }
 
-// RallyTeam calls MakeStronger once on every player on p's team (not on p itself).
+// RallyTeam calls MakeStronger once on every player on p's team, and on nobody else: not on p
+// itself, nor on the players of its teammates' own teams.
 func (p *Player) RallyTeam() {
 	// TODO: implement.
 }

@@ -2,6 +2,7 @@ package rc_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,6 +148,44 @@ func TestRc_DropIsIdempotentPerHandle(t *testing.T) {
 	})
 }
 
+func TestRc_DropTwiceWithClonesInBetween(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		v := fmt.Sprintf("connection %d", harness.Rand(t).IntN(1000))
+		var dropped []string
+		a := rc.NewWithDrop(v, func(s string) { dropped = append(dropped, s) })
+		require.NotNil(t, a, "NewWithDrop returned nil")
+		b := a.Clone()
+		require.NotNil(t, b, "Clone() returned nil")
+
+		a.Drop()
+		c := b.Clone() // a handle made after a was dropped...
+		require.NotNil(t, c, "Clone() returned nil")
+		a.Drop() // ...must keep its share when a is dropped again
+		assert.Equal(t, 2, b.StrongCount(), "a.Drop(); c := b.Clone(); a.Drop() again: b.StrongCount() = %d, want 2 (b and c are live)", b.StrongCount())
+		assert.Equal(t, 2, c.StrongCount(), "a.Drop(); c := b.Clone(); a.Drop() again: c.StrongCount() = %d, want 2 (b and c are live)", c.StrongCount())
+
+		c.Drop()
+		d := b.Clone()
+		require.NotNil(t, d, "Clone() returned nil")
+		c.Drop()
+		a.Drop()
+		assert.Equal(t, 2, d.StrongCount(), "c.Drop(); d := b.Clone(); c.Drop() and a.Drop() again: d.StrongCount() = %d, want 2 (b and d are live)", d.StrongCount())
+		assert.Empty(t, dropped, "b and d are live: the drop hook ran %d times, want 0", len(dropped))
+		assert.Equal(t, v, d.Value(), "d.Value() after the other handles were dropped twice")
+
+		b.Drop()
+		assert.Equal(t, 1, d.StrongCount(), "b.Drop() with d live: StrongCount() = %d, want 1", d.StrongCount())
+		assert.Empty(t, dropped, "d is live: the drop hook ran %d times, want 0", len(dropped))
+		d.Drop()
+		assert.Equal(t, []string{v}, dropped, "d.Drop(), the last live handle: the drop hook should have run once, with %q", v)
+		for _, h := range []*rc.Rc[string]{a, b, c, d} {
+			h.Drop()
+		}
+		assert.Len(t, dropped, 1, "Drop() again on every dropped handle: the drop hook ran %d times in all, want 1", len(dropped))
+		assert.Equal(t, 0, d.StrongCount(), "StrongCount() once every handle is dropped")
+	})
+}
+
 func TestRc_DroppedHandlePanicsOnUse(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		a := rc.New([]string{"hello", "dolly"})
@@ -190,6 +229,9 @@ func TestPlayer_RolesInTheOrderAdded(t *testing.T) {
 		r := harness.Rand(t)
 		r.Shuffle(len(names), func(i, j int) { names[i], names[j] = names[j], names[i] })
 		names = names[:r.IntN(len(names)-1)+2]
+		if slices.IsSorted(names) { // in sorted order, a Roles that sorts would pass by chance
+			names[0], names[1] = names[1], names[0]
+		}
 
 		p := rc.NewPlayer("Alice", 10)
 		require.NotNil(t, p, "NewPlayer returned nil")
@@ -341,6 +383,54 @@ func TestPlayer_JoinTeamSharesNeverCopies(t *testing.T) {
 		assert.Equal(t, 3, cid.Strength, "team.JoinTeam(Ben, Cid); team.RallyTeam(): Cid.Strength")
 	})
 }
+
+func TestPlayer_JoinTeamDoesNotJoinBack(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		p := harness.Rand(t).Perm(50)
+		ls, as := p[0], p[1]
+		lead := rc.NewPlayer("Lead", ls)
+		ann := rc.NewPlayer("Ann", as)
+		require.NotNil(t, lead, "NewPlayer returned nil")
+		require.NotNil(t, ann, "NewPlayer returned nil")
+
+		lead.JoinTeam(ann)
+		ann.RallyTeam() // Ann is on Lead's team; her own team is still empty
+		assert.Equal(t, ls, lead.Strength, "lead.JoinTeam(ann); ann.RallyTeam(): lead.Strength = %d, want %d: JoinTeam does not add lead to ann's own team", lead.Strength, ls)
+		assert.Equal(t, as, ann.Strength, "lead.JoinTeam(ann); ann.RallyTeam(): ann.Strength = %d, want %d: ann's team is empty", ann.Strength, as)
+
+		lead.RallyTeam()
+		assert.Equal(t, as+1, ann.Strength, "lead.JoinTeam(ann); lead.RallyTeam(): ann.Strength")
+		assert.Equal(t, ls, lead.Strength, "lead.RallyTeam() changed lead's own Strength")
+	})
+}
+
+func TestPlayer_RallyTeamStrengthensOnlyItsOwnTeam(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		p := harness.Rand(t).Perm(50)
+		as, bs := p[0], p[1]
+		lead := rc.NewPlayer("Lead", 0)
+		ann := rc.NewPlayer("Ann", as)
+		ben := rc.NewPlayer("Ben", bs)
+		require.NotNil(t, lead, "NewPlayer returned nil")
+		require.NotNil(t, ann, "NewPlayer returned nil")
+		require.NotNil(t, ben, "NewPlayer returned nil")
+
+		lead.JoinTeam(ann)
+		ann.JoinTeam(ben) // Ben is on Ann's team, not on Lead's
+		lead.RallyTeam()
+		assert.Equal(t, as+1, ann.Strength, "lead.JoinTeam(ann); lead.RallyTeam(): ann.Strength")
+		assert.Equal(t, bs, ben.Strength, "lead.JoinTeam(ann); ann.JoinTeam(ben); lead.RallyTeam(): ben.Strength = %d, want %d: ben is on ann's team, not on lead's", ben.Strength, bs)
+
+		lead.RallyTeam()
+		assert.Equal(t, as+2, ann.Strength, "lead.RallyTeam() twice: ann.Strength = %d, want %d (once per call)", ann.Strength, as+2)
+		ann.RallyTeam()
+		assert.Equal(t, bs+1, ben.Strength, "ann.RallyTeam(): ben.Strength")
+		assert.Equal(t, as+2, ann.Strength, "ann.RallyTeam() changed ann's own Strength")
+		assert.Equal(t, 0, lead.Strength, "nobody's team holds lead, yet lead.Strength changed")
+	})
+}
+
+// Helpers.
 
 // clones returns first and n-1 clones of it, all live.
 func clones[T any](t *testing.T, first *rc.Rc[T], n int) []*rc.Rc[T] {
