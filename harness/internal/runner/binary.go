@@ -75,19 +75,36 @@ func BuildTests(ctx context.Context, root, dir string, packages []string, replac
 }
 
 // buildMessages collects go test -c -json's build output per package import path. The go
-// command names test variants "p [p.test]" and "p_test [p.test]": both belong to p.
+// command names test variants "p [p.test]" and "p_test [p.test]": both belong to p; and a
+// package that failed because a dependency did not build ("FailedBuild") gets that
+// dependency's messages.
 func buildMessages(r io.Reader) map[string]string {
-	out := map[string]string{}
+	byPath := map[string]string{}
+	failedBuild := map[string]string{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var e event
-		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Action != "build-output" {
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
 			continue
 		}
-		pkg, _, _ := strings.Cut(e.ImportPath, " ")
-		pkg = strings.TrimSuffix(pkg, "_test")
-		out[pkg] += e.Output
+		switch {
+		case e.Action == "build-output":
+			pkg, _, _ := strings.Cut(e.ImportPath, " ")
+			byPath[strings.TrimSuffix(pkg, "_test")] += e.Output
+		case e.Package != "" && e.FailedBuild != "":
+			dep, _, _ := strings.Cut(e.FailedBuild, " ")
+			failedBuild[e.Package] = strings.TrimSuffix(dep, "_test")
+		}
+	}
+	out := map[string]string{}
+	for pkg, msg := range byPath {
+		out[pkg] = msg
+	}
+	for pkg, dep := range failedBuild {
+		if dep != pkg {
+			out[pkg] += byPath[dep]
+		}
 	}
 	return out
 }

@@ -245,3 +245,16 @@ func TestRun_EnvironmentErrorIsABuildFailureWithTheGoCommandsWords(t *testing.T)
 	_, err = RunPackages(context.Background(), Config{Dir: dir, Package: "./...", Env: []string{"CGO_ENABLED=0"}})
 	assert.ErrorContains(t, err, "-race requires cgo")
 }
+
+// A package that fails to build because a dependency does not gets that dependency's messages.
+func TestBuildMessages_FailedDependency(t *testing.T) {
+	out := `{"ImportPath":"example.com/m/dep","Action":"build-output","Output":"# example.com/m/dep\n"}
+{"ImportPath":"example.com/m/dep","Action":"build-output","Output":"dep.go:3:1: syntax error\n"}
+{"ImportPath":"example.com/m/dep","Action":"build-fail"}
+{"ImportPath":"example.com/m/own_test [example.com/m/own.test]","Action":"build-output","Output":"own_test.go:9:2: undefined: x\n"}
+{"Action":"fail","Package":"example.com/m/ex","FailedBuild":"example.com/m/dep"}
+`
+	got := buildMessages(strings.NewReader(out))
+	assert.Contains(t, got["example.com/m/ex"], "dep.go:3:1: syntax error")
+	assert.Contains(t, got["example.com/m/own"], "own_test.go:9:2: undefined: x")
+}

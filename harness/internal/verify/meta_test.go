@@ -105,10 +105,10 @@ func TestVerify_FailsOnABadExercise(t *testing.T) {
 }
 
 // ownPackages lists the folders, relative to root, of this module's packages that the
-// verification's tests need.
+// verification's tests and the first exercise's tests need.
 func ownPackages(t *testing.T) []string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{with .Module}}{{if .Main}}{{$.Dir}}{{end}}{{end}}", "./harness/internal/verify")
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{with .Module}}{{if .Main}}{{$.Dir}}{{end}}{{end}}", "./harness/internal/verify", "./"+man.Exercises[0].Dir())
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
