@@ -143,12 +143,56 @@ func TestArc_DroppedHandlePanicsOnCloneAndValue(t *testing.T) {
 		assert.Panics(t, func() { c.Value() }, "Value() on a dropped handle (while another handle is live) should panic")
 		assert.Panics(t, func() { c.Clone() }, "Clone() on a dropped handle (while another handle is live) should panic")
 		assert.Equal(t, 1, root.StrongCount(), "StrongCount() after a Clone() on a dropped handle panicked")
+		assert.Equal(t, 1, c.StrongCount(), "StrongCount() of a dropped handle while another handle onto its box is live: it counts the live handles onto the box")
 		assert.Equal(t, "dolly", root.Value(), "Value() of the handle that is still live")
 
 		root.Drop()
 		assert.Panics(t, func() { root.Value() }, "Value() after the last handle was dropped should panic")
 		assert.Panics(t, func() { root.Clone() }, "Clone() after the last handle was dropped should panic")
 		assert.Equal(t, 0, root.StrongCount(), "StrongCount() after the last handle was dropped")
+	})
+}
+
+func TestArc_DropStaysIdempotentWithOtherCallsInBetween(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		var h hook[int]
+		root := arc.NewWithDrop(harness.Rand(t).IntN(1000), h.drop)
+		require.NotNil(t, root, "NewWithDrop returned nil")
+		c, d := clone(t, root), clone(t, root)
+
+		c.Drop()
+		e := clone(t, root) // other calls in between: a Clone, then a Drop of another handle
+		d.Drop()
+		c.Drop() // c was dropped before d was: dropping it again must still do nothing
+		assert.Equal(t, 2, root.StrongCount(),
+			"StrongCount() of root and e after: c dropped, e cloned, d dropped, c dropped again (want 2: dropping c again must not count)")
+		e.Drop()
+		d.Drop()
+		c.Drop()
+		e.Drop()
+		assert.Equal(t, 1, root.StrongCount(),
+			"StrongCount() of root after c, d and e were each dropped more than once, with other drops in between")
+		assert.Zero(t, h.calls.Load(), "the drop hook ran while root was still live")
+		root.Drop()
+		assert.Equal(t, int32(1), h.calls.Load(), "drop hook calls once every handle was dropped")
+	})
+}
+
+func TestArc_TheHookSeesTheCountAtZero(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		root, w := newWatched(t, r.IntN(1000))
+		handles := []*arc.Arc[int]{root}
+		for range 1 + r.IntN(5) {
+			handles = append(handles, clone(t, root))
+		}
+		r.Shuffle(len(handles), func(i, j int) { handles[i], handles[j] = handles[j], handles[i] })
+		for _, a := range handles {
+			a.Drop()
+		}
+		require.Equal(t, int32(1), w.calls.Load(), "drop hook calls once all %d handles were dropped", len(handles))
+		assert.Equal(t, int64(0), w.countIn.Load(),
+			"StrongCount() called from inside the drop hook: the hook runs once the count has reached 0, so it must see 0")
 	})
 }
 
@@ -222,114 +266,125 @@ func TestArc_ConcurrentClonesAndDropsKeepTheCount(t *testing.T) {
 	})
 }
 
-func TestArc_TwoLastDropsAtOnceRunTheHookExactlyOnce(t *testing.T) {
+func TestArc_AnyTwoCallsMayRunAtOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		atLeastProcessors(t, 4)
-		began := time.Now()
-		for batch, overlaps := 0, 0; batch < maxBatches && overlaps < wantOverlaps && time.Since(began) < batchBudget; batch++ {
-			hooks := make([]hook[int], batchSize)
-			pairs := make([][2]*arc.Arc[int], batchSize)
-			for k := range pairs {
-				a := arc.NewWithDrop(k, hooks[k].drop)
-				require.NotNil(t, a, "NewWithDrop returned nil")
-				pairs[k] = [2]*arc.Arc[int]{a, a.Clone()}
+		// Each case calls two methods from two goroutines that nothing else orders: the race
+		// detector then reports any field that both calls touch without synchronization, on
+		// every run, however the two goroutines happen to be scheduled.
+		v := harness.Rand(t).IntN(1000) + 1
+		t.Run("Clone and Clone of one handle", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			var c1, c2 *arc.Arc[int]
+			atOnce(func() { c1 = root.Clone() }, func() { c2 = root.Clone() })
+			require.NotNil(t, c1, "Clone() returned nil")
+			require.NotNil(t, c2, "Clone() returned nil")
+			assert.Equal(t, 3, root.StrongCount(), "StrongCount() after two goroutines called Clone() on one handle at once")
+		})
+		t.Run("Clone and Clone of two handles", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			x := clone(t, root)
+			atOnce(func() { root.Clone() }, func() { x.Clone() })
+			assert.Equal(t, 4, root.StrongCount(), "StrongCount() after two goroutines called Clone() on two handles at once")
+		})
+		t.Run("Clone and Drop of another handle", func(t *testing.T) {
+			root, w := newWatched(t, v)
+			x := clone(t, root)
+			atOnce(func() { root.Clone() }, x.Drop)
+			assert.Equal(t, 2, root.StrongCount(), "StrongCount() after root.Clone() and x.Drop() ran at once (root and x were live)")
+			assert.Zero(t, w.calls.Load(), "the drop hook ran while handles were live")
+		})
+		t.Run("Drop and Drop of the last two handles", func(t *testing.T) {
+			root, w := newWatched(t, v)
+			x := clone(t, root)
+			atOnce(root.Drop, x.Drop)
+			assert.Equal(t, int32(1), w.calls.Load(), "drop hook calls after two goroutines dropped the last two handles at once")
+			assert.Equal(t, 0, root.StrongCount(), "StrongCount() after two goroutines dropped the last two handles at once")
+			assert.Equal(t, int64(0), w.countIn.Load(), "StrongCount() called from inside the drop hook")
+		})
+		t.Run("Drop and Drop of one handle", func(t *testing.T) {
+			root, w := newWatched(t, v)
+			x := clone(t, root)
+			atOnce(x.Drop, x.Drop)
+			assert.Equal(t, 1, root.StrongCount(), "StrongCount() after two goroutines dropped the same clone at once (Drop is idempotent per handle, from any goroutine)")
+			assert.Zero(t, w.calls.Load(), "the drop hook ran while root was still live")
+		})
+		t.Run("Drop and Drop of the only handle", func(t *testing.T) {
+			root, w := newWatched(t, v)
+			atOnce(root.Drop, root.Drop)
+			assert.Equal(t, int32(1), w.calls.Load(), "drop hook calls after two goroutines dropped the only handle at once")
+			assert.Equal(t, 0, root.StrongCount(), "StrongCount() after two goroutines dropped the only handle at once")
+		})
+		t.Run("Value and Drop of another handle", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			x := clone(t, root)
+			var got int
+			atOnce(func() { got = root.Value() }, x.Drop)
+			assert.Equal(t, v, got, "root.Value() while x.Drop() ran")
+			assert.Equal(t, 1, root.StrongCount(), "StrongCount() after root.Value() and x.Drop() ran at once")
+		})
+		t.Run("Value and Drop of one handle", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			x := clone(t, root)
+			got := -1
+			atOnce(func() { mayPanic(func() { got = x.Value() }) }, x.Drop) // before the Drop or after it: a value or a panic
+			assert.Contains(t, []int{-1, v}, got, "x.Value() while x.Drop() ran: the value in the box, or a panic")
+			assert.Equal(t, 1, root.StrongCount(), "StrongCount() after x.Value() and x.Drop() ran at once")
+		})
+		t.Run("Clone and Drop of one handle", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			x := clone(t, root)
+			var c *arc.Arc[int]
+			atOnce(func() { mayPanic(func() { c = x.Clone() }) }, x.Drop) // before the Drop or after it: a clone or a panic
+			want := 1
+			if c != nil {
+				want = 2
 			}
-			overlaps += inLockstep(batchSize, func(who, k int) { pairs[k][who].Drop() })
-			for k := range pairs {
-				if got := hooks[k].calls.Load(); got != 1 {
-					t.Fatalf("two goroutines dropped the only two handles onto a box at the same instant: the drop hook ran %d times, want exactly 1 (StrongCount() = %d)",
-						got, pairs[k][0].StrongCount())
-				}
-				if c := pairs[k][0].StrongCount(); c != 0 {
-					t.Fatalf("two goroutines dropped the only two handles onto a box at the same instant: StrongCount() = %d afterwards, want 0", c)
-				}
-			}
-		}
+			assert.Equal(t, want, root.StrongCount(), "StrongCount() after x.Clone() and x.Drop() ran at once (the Clone returned a handle: %v)", c != nil)
+		})
+		t.Run("StrongCount and Clone", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			var n int
+			atOnce(func() { n = root.StrongCount() }, func() { root.Clone() })
+			assert.Contains(t, []int{1, 2}, n, "StrongCount() while Clone() ran on the only handle")
+			assert.Equal(t, 2, root.StrongCount(), "StrongCount() after Clone() and StrongCount() ran at once")
+		})
+		t.Run("StrongCount and Drop", func(t *testing.T) {
+			root, _ := newWatched(t, v)
+			x := clone(t, root)
+			var n int
+			atOnce(func() { n = root.StrongCount() }, x.Drop)
+			assert.Contains(t, []int{1, 2}, n, "StrongCount() while x.Drop() ran")
+			assert.Equal(t, 1, root.StrongCount(), "StrongCount() after x.Drop() and StrongCount() ran at once")
+		})
 	})
 }
 
-func TestArc_OneHandleDroppedFromTwoGoroutinesCountsOnce(t *testing.T) {
+func TestArc_DropOfTheSameHandleDuringItsHookCountsOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		atLeastProcessors(t, 4)
-		began := time.Now()
-		for batch, overlaps := 0, 0; batch < maxBatches && overlaps < wantOverlaps && time.Since(began) < batchBudget; batch++ {
-			hooks := make([]hook[int], batchSize)
-			roots := make([]*arc.Arc[int], batchSize)
-			shared := make([]*arc.Arc[int], batchSize)
-			for k := range roots {
-				roots[k] = arc.NewWithDrop(k, hooks[k].drop)
-				require.NotNil(t, roots[k], "NewWithDrop returned nil")
-				shared[k] = roots[k].Clone()
-			}
-			overlaps += inLockstep(batchSize, func(_, k int) { shared[k].Drop() }) // both drop the same handle
-			for k := range roots {
-				if c := roots[k].StrongCount(); c != 1 {
-					t.Fatalf("two goroutines dropped the same clone at the same instant: StrongCount() = %d afterwards, want 1 (Drop is idempotent per handle, from any goroutine)", c)
-				}
-				if got := hooks[k].calls.Load(); got != 0 {
-					t.Fatalf("two goroutines dropped the same clone at the same instant: the drop hook ran while the first handle was still live")
-				}
-				roots[k].Drop()
-				if got := hooks[k].calls.Load(); got != 1 {
-					t.Fatalf("drop hook calls after the first handle was dropped too: %d, want 1", got)
-				}
-			}
-		}
-	})
-}
-
-// The lockstep tests run batches of batchSize boxes until wantOverlaps pairs of calls really
-// overlapped in time, or maxBatches batches ran, or batchBudget has passed (on a machine with
-// one CPU the calls may never overlap).
-const (
-	batchSize    = 100
-	wantOverlaps = 40
-	maxBatches   = 200
-	batchBudget  = 3 * time.Second
-	spinLimit    = 20000 // spins (tens of microseconds) before inLockstep blocks instead
-)
-
-// inLockstep calls f(0, k) and f(1, k) for every k < rounds, from two goroutines that meet
-// before each k, so that both calls for one k start at the same instant: the first to arrive
-// spins until the other is there too (and only blocks, on a channel, when that takes long, as
-// when the other goroutine is not running at all). It returns how many of the pairs of calls
-// did overlap in time.
-func inLockstep(rounds int, f func(who, k int)) (overlaps int) {
-	type meeting struct {
-		arrived atomic.Int32
-		both    chan struct{} // closed by the second to arrive
-	}
-	meet := make([]meeting, rounds)
-	for k := range meet {
-		meet[k].both = make(chan struct{})
-	}
-	var inside, overlapped atomic.Int64
-	var wg sync.WaitGroup
-	for who := range 2 {
-		wg.Go(func() {
-			for k := range meet {
-				m := &meet[k]
-				if m.arrived.Add(1) == 2 {
-					close(m.both)
-				} else {
-					spins := 0
-					for m.arrived.Load() < 2 && spins < spinLimit {
-						spins++
-					}
-					if spins == spinLimit {
-						<-m.both // closed already if the other arrived on the last spin
-					}
-				}
-				if inside.Add(1) == 2 {
-					overlapped.Add(1)
-				}
-				f(who, k)
-				inside.Add(-1)
+		v := harness.Rand(t).IntN(1000)
+		var calls atomic.Int32
+		var a *arc.Arc[int]
+		var second <-chan struct{}
+		a = arc.NewWithDrop(v, func(int) {
+			if calls.Add(1) == 1 {
+				// The first Drop of a is inside its hook: a second goroutine drops a again now,
+				// and the hook goes on once that Drop has returned or waits (the contract leaves
+				// open whether it waits for this hook).
+				second = returnedOrWaiting(t, "a second a.Drop(), started from inside a's drop hook", a.Drop)
 			}
 		})
-	}
-	wg.Wait()
-	return int(overlapped.Load())
+		require.NotNil(t, a, "NewWithDrop returned nil")
+		a.Drop()
+		require.NotNil(t, second, "a.Drop() of the only handle did not run the drop hook")
+		select {
+		case <-second:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the second a.Drop() never returned after the first had returned")
+		}
+		assert.Equal(t, int32(1), calls.Load(), "drop hook calls after the only handle was dropped twice, the second time while its hook ran")
+		assert.Equal(t, 0, a.StrongCount(),
+			"StrongCount() after the only handle was dropped twice, the second time while its hook ran: the second Drop must do nothing (mark the handle dropped before counting down)")
+	})
 }
 
 // atLeastProcessors runs the rest of t with GOMAXPROCS >= n, so that goroutines really run at
@@ -374,7 +429,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 				n := 1 + r.IntN(40)
 				name := arc.New(arc.NewMyString(s))
 				require.NotNil(t, name, "New returned nil")
-				if !assert.Equal(t, helloLines(s, n), arc.Hello(name, n), "Hello(%q, %d)", s, n) {
+				if !assertLines(t, helloLines(s, n), arc.Hello(name, n), "Hello(%q, %d)", s, n) {
 					return
 				}
 			}
@@ -387,7 +442,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 				n := 2 + r.IntN(40)
 				name := arc.New(arc.NewMyString(s))
 				require.NotNil(t, name, "New returned nil")
-				if !assert.Equal(t, helloLines(s, n), arc.Hello(name, n),
+				if !assertLines(t, helloLines(s, n), arc.Hello(name, n),
 					"Hello(%q, %d) with GOMAXPROCS=1: lines must come in i order, not in the order the goroutines finish", s, n) {
 					return
 				}
@@ -423,7 +478,7 @@ func TestHello_DropsEveryCloneButNotTheCallers(t *testing.T) {
 			helloReturned.Store(true)
 			require.False(t, early.Load(),
 				"Hello(%q, %d): the drop hook ran before Hello returned, so Hello dropped the caller's handle", s, n)
-			require.Len(t, lines, n, "Hello(%q, %d)", s, n)
+			require.True(t, assertLines(t, helloLines(s, n), lines, "Hello(%q, %d)", s, n))
 			require.Equal(t, 1, name.StrongCount(),
 				"StrongCount() of the caller's handle after Hello(%q, %d) returned: each goroutine must drop its own clone, and none of the caller's", s, n)
 			require.NotPanics(t, func() { name.Value() },
@@ -435,6 +490,93 @@ func TestHello_DropsEveryCloneButNotTheCallers(t *testing.T) {
 			require.Equal(t, s, h.got.Load().(arc.MyString).String(), "the drop hook's argument, as a string")
 		}
 	})
+}
+
+// Helpers.
+
+func clone[T any](t *testing.T, a *arc.Arc[T]) *arc.Arc[T] {
+	t.Helper()
+	c := a.Clone()
+	require.NotNil(t, c, "Clone() returned nil")
+	return c
+}
+
+// watched is a drop hook that counts its calls and remembers what StrongCount() returned inside.
+type watched struct {
+	calls   atomic.Int32
+	countIn atomic.Int64
+}
+
+// newWatched returns the first handle onto a box holding v, with a watched drop hook.
+func newWatched(t *testing.T, v int) (*arc.Arc[int], *watched) {
+	t.Helper()
+	w := &watched{}
+	w.countIn.Store(-1)
+	var a *arc.Arc[int]
+	a = arc.NewWithDrop(v, func(int) {
+		w.countIn.Store(int64(a.StrongCount()))
+		w.calls.Add(1)
+	})
+	require.NotNil(t, a, "NewWithDrop returned nil")
+	return a, w
+}
+
+// atOnce runs f and g in two new goroutines and waits for both. Nothing orders the two calls, so
+// the race detector reports any memory they both touch without synchronization, on every run.
+func atOnce(f, g func()) {
+	var wg sync.WaitGroup
+	wg.Go(f)
+	wg.Go(g)
+	wg.Wait()
+}
+
+// mayPanic runs f and swallows its panic, if any.
+func mayPanic(f func()) {
+	defer func() { _ = recover() }()
+	f()
+}
+
+// returnedOrWaiting runs f in a new goroutine and returns once f has returned or is blocked inside
+// package arc (on a lock, say); the channel it returns is closed when f returns.
+func returnedOrWaiting(t *testing.T, what string, f func()) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	var id atomic.Int64
+	go func() {
+		defer close(done)
+		id.Store(harness.GoroutineID())
+		f()
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		select {
+		case <-done:
+			return done
+		default:
+		}
+		if g := id.Load(); g != 0 && harness.Blocked("/exercises/05_arc.")[g] {
+			return done
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s neither returned nor waited within 5s", what)
+			return done
+		}
+		runtime.Gosched()
+	}
+}
+
+// assertLines compares Hello's lines one by one (plain reads, which the race detector sees), then
+// as a whole.
+func assertLines(t *testing.T, want, got []string, msgAndArgs ...any) bool {
+	t.Helper()
+	same := len(want) == len(got)
+	for i := range min(len(want), len(got)) {
+		same = same && want[i] == got[i]
+	}
+	if same {
+		return true
+	}
+	return assert.Equal(t, want, got, msgAndArgs...)
 }
 
 func helloLines(name string, n int) []string {

@@ -51,7 +51,8 @@ func TestGather_CallsEachFOnceAndReturnsEveryResult(t *testing.T) {
 
 func TestGather_RunsEveryCallInItsOwnGoroutine(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		n := harness.Rand(t).IntN(30) + 2
+		// More calls than processors, so that a pool of one worker per processor cannot pass.
+		n := 2*max(runtime.NumCPU(), runtime.GOMAXPROCS(0)) + 8 + harness.Rand(t).IntN(30)
 		inBubble(t, func(t *testing.T) {
 			// Every f waits until all n calls of f are running at once: only a Gather that
 			// gives each call a goroutine of its own gets past this gate.
@@ -122,13 +123,14 @@ func TestGather_ReturnsResultsInArrivalOrder(t *testing.T) {
 
 func TestGather_PanicsOnProgrammerErrors(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		n := -1 - harness.Rand(t).IntN(10)
-		want := fmt.Sprintf("channels: n must be >= 0, got %d", n)
-		msg, ok := panicMessage(func() { channels.Gather(n, func(i int) int { return i }) })
-		if assert.True(t, ok, "Gather(%d, f) should panic", n) {
-			assert.Equal(t, want, msg, "Gather(%d, f) panicked with", n)
+		for _, n := range []int{-1, -2 - harness.Rand(t).IntN(100)} {
+			want := fmt.Sprintf("channels: n must be >= 0, got %d", n)
+			msg, ok := panicMessage(func() { channels.Gather(n, func(i int) int { return i }) })
+			if assert.True(t, ok, "Gather(%d, f) should panic", n) {
+				assert.Equal(t, want, msg, "Gather(%d, f) panicked with", n)
+			}
 		}
-		msg, ok = panicMessage(func() { channels.Gather[int](0, nil) })
+		msg, ok := panicMessage(func() { channels.Gather[int](0, nil) })
 		if assert.True(t, ok, "Gather(0, nil) should panic: f is nil") {
 			assert.Equal(t, "channels: f must not be nil", msg, "Gather(0, nil) panicked with")
 		}
@@ -180,6 +182,7 @@ func TestRecvTimeout_TimesOutAfterExactlyD(t *testing.T) {
 			start := time.Now()
 			got, err := channels.RecvTimeout(ch, d)
 			elapsed := time.Since(start)
+			require.Error(t, err, "RecvTimeout(ch, %v) when nothing is sent", d)
 			assert.ErrorIs(t, err, channels.ErrTimeout, "RecvTimeout(ch, %v) when nothing is sent", d)
 			assert.Zero(t, got, "RecvTimeout(ch, %v) value on a timeout", d)
 			assert.Equal(t, d, elapsed, "RecvTimeout(ch, %v) when nothing is sent returned after %v, want exactly %v", d, elapsed, d)
@@ -211,6 +214,7 @@ func TestRecvTimeout_TellsAClosedChannelFromATimeout(t *testing.T) {
 			close(closed)
 			start := time.Now()
 			_, err := channels.RecvTimeout(closed, d)
+			require.Error(t, err, "RecvTimeout(ch, %v) on a closed channel", d)
 			assert.ErrorIs(t, err, channels.ErrDisconnected, "RecvTimeout(ch, %v) on a closed channel", d)
 			assert.NotErrorIs(t, err, channels.ErrTimeout, "RecvTimeout(ch, %v) on a closed channel: a closed channel is not a timeout", d)
 			assert.Zero(t, time.Since(start), "RecvTimeout(ch, %v) on a closed channel should return at once", d)
@@ -224,6 +228,7 @@ func TestRecvTimeout_TellsAClosedChannelFromATimeout(t *testing.T) {
 			start = time.Now()
 			got, err := channels.RecvTimeout(ch, d)
 			elapsed := time.Since(start)
+			require.Error(t, err, "RecvTimeout(ch, %v) with ch closed after %v", d, after)
 			assert.ErrorIs(t, err, channels.ErrDisconnected, "RecvTimeout(ch, %v) with ch closed after %v", d, after)
 			assert.Empty(t, got, "RecvTimeout(ch, %v) value when ch is closed", d)
 			assert.Equal(t, after, elapsed, "RecvTimeout(ch, %v) with ch closed after %v returned after %v: it should return as soon as ch is closed", d, after, elapsed)
@@ -239,8 +244,34 @@ func TestRecvTimeout_TellsAClosedChannelFromATimeout(t *testing.T) {
 				assert.Equal(t, want, got, "RecvTimeout on a closed channel that still holds values")
 			}
 			_, err = channels.RecvTimeout(buffered, d)
+			require.Error(t, err, "RecvTimeout on a closed channel once its values are taken")
 			assert.ErrorIs(t, err, channels.ErrDisconnected, "RecvTimeout on a closed channel once its values are taken")
 			assertNoLeftovers(t, "RecvTimeout")
+		})
+	})
+}
+
+func TestRecvTimeout_SentinelsAreDistinctErrors(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		sentinels := map[string]error{"ErrTimeout": channels.ErrTimeout, "ErrDisconnected": channels.ErrDisconnected}
+		for name, err := range sentinels {
+			require.Error(t, err, "channels.%s is nil: a sentinel error must be a non-nil error value (errors.New)", name)
+			for other, e := range sentinels {
+				if other != name {
+					assert.NotErrorIs(t, err, e, "channels.%s is channels.%s: each sentinel must be an error of its own", name, other)
+				}
+			}
+		}
+		// RecvTimeout tells a closed channel from a timeout by them.
+		inBubble(t, func(t *testing.T) {
+			closed := make(chan int)
+			close(closed)
+			_, errClosed := channels.RecvTimeout(closed, time.Second)
+			_, errTimeout := channels.RecvTimeout(make(chan int), time.Second)
+			require.Error(t, errClosed, "RecvTimeout(ch, 1s) on a closed channel")
+			require.Error(t, errTimeout, "RecvTimeout(ch, 1s) when nothing is sent")
+			assert.ErrorIs(t, errClosed, channels.ErrDisconnected, "RecvTimeout(ch, 1s) on a closed channel")
+			assert.ErrorIs(t, errTimeout, channels.ErrTimeout, "RecvTimeout(ch, 1s) when nothing is sent")
 		})
 	})
 }
@@ -396,6 +427,34 @@ func TestUnbounded_KeepsSendOrder(t *testing.T) {
 	})
 }
 
+func TestUnbounded_KeepsSendOrderWhileItGrows(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		base := harness.Rand(t).IntN(1000)
+		inBubble(t, func(t *testing.T) {
+			// Three sends, then two receives, round after round: the queue grows by one value a
+			// round while its oldest value moves on, so it grows at every length with its oldest
+			// value anywhere (a ring buffer that grows while its start is not at index 0).
+			u := newUnbounded(t)
+			next, sent := base, base
+			for round := range 1500 {
+				for range 3 {
+					require.True(t, u.send(sent), "Unbounded: a send on in blocked with %d values not received", sent-next)
+					sent++
+				}
+				for range 2 {
+					v, ok, arrived := u.recv()
+					require.True(t, arrived && ok, "Unbounded: out gave nothing with %d values sent and not received", sent-next)
+					require.Equal(t, next, v, "Unbounded, round %d of 3 sends then 2 receives: out gave %d, want %d (send order, also while the queue grows)", round, v, next)
+					next++
+				}
+			}
+			u.close()
+			u.expect(seq(next, sent-next), "the values left when in was closed")
+			u.expectClosed()
+		})
+	})
+}
+
 func TestUnbounded_ClosingInDeliversTheRestThenClosesOut(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
@@ -436,7 +495,7 @@ func TestDispatch_CollectsTextsAndCountsPingsUntilInCloses(t *testing.T) {
 			}
 			close(in)
 			gotTexts, gotPings := channels.Dispatch(in)
-			assert.Equal(t, texts, gotTexts, "Dispatch(%v) texts", msgs)
+			assertTexts(t, texts, gotTexts, "Dispatch(%v) texts", msgs)
 			assert.Equal(t, pings, gotPings, "Dispatch(%v) pings", msgs)
 		})
 		t.Run("closed at once", func(t *testing.T) {
@@ -467,7 +526,7 @@ func TestDispatch_StopsAtQuitAndReadsNoFurther(t *testing.T) {
 				}
 				close(in)
 				gotTexts, gotPings := channels.Dispatch(in)
-				assert.Equal(t, texts, gotTexts, "Dispatch texts, with %d messages before the Quit and %d after it", len(msgs), len(later))
+				assertTexts(t, texts, gotTexts, "Dispatch texts, with %d messages before the Quit and %d after it", len(msgs), len(later))
 				assert.Equal(t, pings, gotPings, "Dispatch pings, with %d messages before the Quit and %d after it", len(msgs), len(later))
 				assert.Equal(t, len(later), len(in), "messages still in the channel after Dispatch returned: it should have stopped receiving at the Quit, leaving the %d after it", len(later))
 			})
@@ -594,6 +653,16 @@ func (u *unbounded) sendAll(vs []int) int {
 	return int(sent.Load())
 }
 
+// send sends v on in; it reports false when the send blocked for good (nobody receives).
+func (u *unbounded) send(v int) bool {
+	select {
+	case u.in <- v:
+		return true
+	case <-time.After(time.Hour):
+		return false
+	}
+}
+
 func (u *unbounded) close() {
 	if !u.closed {
 		u.closed = true
@@ -645,11 +714,14 @@ func (u *unbounded) expectClosed() {
 // randomMessages returns n random Texts and Pings (at least one of each when n >= 2), the
 // texts Dispatch should return for them and the number of Pings.
 func randomMessages(r interface{ IntN(int) int }, n int) (msgs []channels.Message, texts []string, pings int) {
-	words := []string{"hello", "dolly", "你好", "a: b", "", "pong"}
+	words := []string{"hello", "dolly", "你好", "a: b", "", "pong", " padded ", "tab\t", "line\n"}
 	for i := range n {
 		from := r.IntN(100)
 		if i == 0 || (i > 1 && r.IntN(2) == 0) {
 			body := words[r.IntN(len(words))]
+			if i == 0 {
+				body = " hello dolly\n" // every run has a body that ends in white space
+			}
 			msgs = append(msgs, channels.Text{From: from, Body: body})
 			texts = append(texts, fmt.Sprintf("%d: %s", from, body))
 		} else {
@@ -658,6 +730,16 @@ func randomMessages(r interface{ IntN(int) int }, n int) (msgs []channels.Messag
 		}
 	}
 	return msgs, texts, pings
+}
+
+// assertTexts checks Dispatch's texts: the same strings in the same order (no texts at all may be
+// nil or empty, the contract does not say which).
+func assertTexts(t *testing.T, want, got []string, msgAndArgs ...any) bool {
+	t.Helper()
+	if len(want) == 0 {
+		return assert.Empty(t, got, msgAndArgs...)
+	}
+	return assert.Equal(t, want, got, msgAndArgs...)
 }
 
 // panicMessage runs f and returns what it panicked with, as text, and whether it panicked.

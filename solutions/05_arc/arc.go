@@ -36,7 +36,8 @@ func New[T any](v T) *Arc[T] { return NewWithDrop(v, nil) }
 
 // NewWithDrop is New with a drop hook: drop(v) runs exactly once, when the last live handle
 // onto the box is dropped, and never before, however many goroutines clone and drop handles at
-// once. A nil drop means no hook, as with New.
+// once. The hook runs once the count has reached 0: StrongCount, even called from inside the
+// hook, returns 0. A nil drop means no hook, as with New.
 func NewWithDrop[T any](v T, drop func(T)) *Arc[T] {
 	b := &box[T]{value: v, drop: drop}
 	b.count.Store(1)

@@ -50,7 +50,8 @@ func Gather[T any](n int, f func(i int) T) []T {
 // ErrTimeout is returned by RecvTimeout when no value arrived in time.
 var ErrTimeout = errors.New("channels: receive timed out")
 
-// ErrDisconnected is returned by RecvTimeout when the channel is closed and empty.
+// ErrDisconnected is returned by RecvTimeout when the channel is closed and empty. ErrTimeout
+// and ErrDisconnected are two distinct, non-nil errors: errors.Is tells them apart.
 var ErrDisconnected = errors.New("channels: channel closed")
 
 // RecvTimeout receives one value from ch, waiting at most d for it, like Rust's recv_timeout.
