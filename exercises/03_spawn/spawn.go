@@ -52,7 +52,8 @@ func (h *JoinHandle[T]) Join() (T, error) {
 
 // Done returns a channel that is closed once f has returned, panicked or called runtime.Goexit,
 // and not before: a select can wait for the goroutine alongside other events, and Join after
-// Done is closed does not block.
+// Done is closed does not block. Like Join, Done may be called by any number of goroutines, at
+// the same time or later.
 func (h *JoinHandle[T]) Done() <-chan struct{} {
 	// TODO: implement.
 	return nil

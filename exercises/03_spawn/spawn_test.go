@@ -1,6 +1,7 @@
 package spawn_test
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -89,22 +90,18 @@ func TestJoin_WaitsUntilFHasReturned(t *testing.T) {
 
 func TestJoin_FromManyGoroutinesGetsTheSameResult(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		const joiners = 8
 		n := harness.Rand(t).IntN(1000) + 1
 		gate := make(chan struct{})
 		h := spawn.Spawn(func() int { <-gate; return n })
 		require.NotNil(t, h, "Spawn returned nil")
-		results := joinFrom(h, joiners/2, nil)
-		close(gate)                               // half the joiners may be waiting in Join, ...
-		results = joinFrom(h, joiners/2, results) // ...the other half come after f returned
-		for i := range joiners {
-			res := nextResult(t, results, i, joiners)
-			assert.NoError(t, res.err, "Join() number %d of %d", i+1, joiners)
-			assert.Equal(t, n, res.v, "Join() number %d of %d, each from its own goroutine: every caller gets f's value", i+1, joiners)
+		results := joinFromMany(t, h, func() { close(gate) })
+		for i, res := range results {
+			assert.NoError(t, res.err, "Join() number %d of %d", i+1, len(results))
+			assert.Equal(t, n, res.v, "Join() number %d of %d, each from its own goroutine: every caller gets f's value", i+1, len(results))
 		}
 		v, err := h.Join()
-		assert.NoError(t, err, "Join() again after %d joins", joiners)
-		assert.Equal(t, n, v, "Join() again after %d joins: every caller gets f's value, however late", joiners)
+		assert.NoError(t, err, "Join() again after %d joins", len(results))
+		assert.Equal(t, n, v, "Join() again after %d joins: every caller gets f's value, however late", len(results))
 	})
 }
 
@@ -168,6 +165,7 @@ func TestJoin_GoexitBecomesErrGoexit(t *testing.T) {
 			requireDone(t, done, "after f called runtime.Goexit (recover() returns nil then: close Done in a deferred call that runs however f ends)")
 
 			v, err := h.Join()
+			require.Error(t, err, "Join() when f called runtime.Goexit: want ErrGoexit, got a nil error")
 			assert.ErrorIs(t, err, spawn.ErrGoexit, "Join() when f called runtime.Goexit")
 			assert.Empty(t, v, "Join()'s value when f called runtime.Goexit")
 		})
@@ -176,20 +174,16 @@ func TestJoin_GoexitBecomesErrGoexit(t *testing.T) {
 
 func TestJoin_FromManyGoroutinesGetsTheSameError(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		const joiners = 8
 		msg := fmt.Sprint("I give up! ", harness.Rand(t).IntN(1000))
 
 		t.Run("panicked", func(t *testing.T) {
 			gate := make(chan struct{})
 			h := spawn.Spawn(func() int { <-gate; return giveUp(msg) })
 			require.NotNil(t, h, "Spawn returned nil")
-			results := joinFrom(h, joiners/2, nil)
-			close(gate)
-			results = joinFrom(h, joiners/2, results)
-			for i := range joiners {
-				res := nextResult(t, results, i, joiners)
+			results := joinFromMany(t, h, func() { close(gate) })
+			for i, res := range results {
 				var pe *spawn.PanicError
-				if assert.ErrorAs(t, res.err, &pe, "Join() number %d of %d after f panicked: every caller gets the *PanicError", i+1, joiners) {
+				if assert.ErrorAs(t, res.err, &pe, "Join() number %d of %d after f panicked: every caller gets the *PanicError", i+1, len(results)) {
 					assert.Equal(t, msg, pe.Value, "PanicError.Value for Join() number %d", i+1)
 				}
 			}
@@ -199,14 +193,71 @@ func TestJoin_FromManyGoroutinesGetsTheSameError(t *testing.T) {
 			gate := make(chan struct{})
 			h := spawn.Spawn(func() int { <-gate; runtime.Goexit(); return 1 })
 			require.NotNil(t, h, "Spawn returned nil")
-			results := joinFrom(h, joiners/2, nil)
-			close(gate)
-			results = joinFrom(h, joiners/2, results)
-			for i := range joiners {
-				res := nextResult(t, results, i, joiners)
-				assert.ErrorIs(t, res.err, spawn.ErrGoexit, "Join() number %d of %d after f called runtime.Goexit", i+1, joiners)
+			results := joinFromMany(t, h, func() { close(gate) })
+			for i, res := range results {
+				if assert.Error(t, res.err, "Join() number %d of %d after f called runtime.Goexit: want ErrGoexit, got a nil error", i+1, len(results)) {
+					assert.ErrorIs(t, res.err, spawn.ErrGoexit, "Join() number %d of %d after f called runtime.Goexit", i+1, len(results))
+				}
 			}
 		})
+	})
+}
+
+func TestJoin_PanicWithAnyValue(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		n := harness.Rand(t).IntN(1000) + 1
+		cases := []struct {
+			name  string
+			value any // what f panics with
+		}{
+			{"an int", n},
+			{"a struct", failure{Code: n, Why: "out of cheese"}},
+			{"a fmt.Stringer", stringer(n)},
+			{"an error whose Error method panics", brokenError{}},
+			{"a nil *error pointer", (*pointerError)(nil)},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				h := spawn.Spawn(func() int { panic(c.value) })
+				require.NotNil(t, h, "Spawn returned nil")
+				_, err := h.Join()
+				var pe *spawn.PanicError
+				require.ErrorAs(t, err, &pe, "Join() when f panicked with %s (%T): want a *spawn.PanicError, got %v", c.name, c.value, err)
+				assert.Equal(t, c.value, pe.Value, "PanicError.Value when f panicked with %s: the value recover returned, unchanged", c.name)
+				want := "goroutine panicked: " + fmt.Sprintf("%v", c.value)
+				assert.Equal(t, want, panicErrorText(pe), "PanicError.Error() when f panicked with %s: format the value with %%v, which works for any value", c.name)
+			})
+		}
+		t.Run("panic(nil)", func(t *testing.T) {
+			h := spawn.Spawn(func() int { panic(nil) })
+			require.NotNil(t, h, "Spawn returned nil")
+			_, err := h.Join()
+			var pe *spawn.PanicError
+			require.ErrorAs(t, err, &pe, "Join() when f called panic(nil): recover returns a *runtime.PanicNilError then, so want a *spawn.PanicError, got %v", err)
+			assert.IsType(t, &runtime.PanicNilError{}, pe.Value, "PanicError.Value when f called panic(nil): the value recover returned")
+			assert.Equal(t, "goroutine panicked: "+fmt.Sprintf("%v", pe.Value), panicErrorText(pe), "PanicError.Error() when f called panic(nil)")
+		})
+	})
+}
+
+func TestErrGoexit_IsNonNilAndDistinct(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		require.Error(t, spawn.ErrGoexit, "spawn.ErrGoexit is nil: declare it with errors.New, or every errors.Is against it passes on a nil error")
+		var pe *spawn.PanicError
+		assert.False(t, errors.As(spawn.ErrGoexit, &pe), "spawn.ErrGoexit is a *PanicError: keep the two failures apart")
+		assert.NotErrorIs(t, &spawn.PanicError{Value: "x"}, spawn.ErrGoexit, "a *PanicError must not match ErrGoexit")
+
+		exited := spawn.Spawn(func() int { runtime.Goexit(); return 0 })
+		panicked := spawn.Spawn(func() int { return giveUp("distinct") })
+		require.NotNil(t, exited, "Spawn returned nil")
+		require.NotNil(t, panicked, "Spawn returned nil")
+		_, errExit := exited.Join()
+		_, errPanic := panicked.Join()
+		require.Error(t, errExit, "Join() when f called runtime.Goexit: want ErrGoexit, got a nil error")
+		require.Error(t, errPanic, "Join() when f panicked: want a *PanicError, got a nil error")
+		assert.ErrorIs(t, errExit, spawn.ErrGoexit, "Join() when f called runtime.Goexit")
+		assert.False(t, errors.As(errExit, &pe), "Join() when f called runtime.Goexit returned a *PanicError (%v): want ErrGoexit", errExit)
+		assert.NotErrorIs(t, errPanic, spawn.ErrGoexit, "Join() when f panicked returned an error that is ErrGoexit")
 	})
 }
 
@@ -334,6 +385,8 @@ func TestJoinAll_ReportsEveryFailure(t *testing.T) {
 	})
 }
 
+// Helpers.
+
 // giveUp panics with msg: the function a PanicError's stack must show.
 //
 //go:noinline
@@ -343,39 +396,142 @@ func giveUp(msg string) int { panic(msg) }
 func giveUpString(msg string) string { panic(msg) }
 
 type joinResult struct {
-	v   int
-	err error
+	v    int
+	err  error
+	done <-chan struct{} // what this joiner's Done() returned, before it called Join
 }
 
-// joinFrom calls h.Join from n new goroutines, each sending its result on the returned channel
-// (results, or a new channel with room for 16 results when results is nil).
-func joinFrom(h *spawn.JoinHandle[int], n int, results chan joinResult) chan joinResult {
-	if results == nil {
-		results = make(chan joinResult, 16)
+// joiners is how many goroutines joinFromMany joins from: half of them wait in Join before f
+// has finished, the other half call Done and Join together once it has.
+const joiners = 8
+
+// joinFromMany joins h from joiners goroutines and returns their results. First joiners/2 of
+// them call h.Done() then h.Join(), and joinFromMany waits until all of them are blocked inside
+// package spawn (so they are really waiting when f finishes); then it calls finish, which lets f
+// end, and waits for Done. Then the other joiners/2 call Done() and Join() at the same moment,
+// released together by one gate, so that the race detector sees them overlap.
+func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinResult {
+	t.Helper()
+	results := make(chan joinResult, joiners)
+	early := startJoiners(h, joiners/2, nil, results)
+	requireJoinersBlocked(t, early, results)
+	finish()
+	select {
+	case <-h.Done():
+	case <-time.After(joinPatience):
+		t.Fatalf("Done() not closed %v after f finished", joinPatience)
 	}
+	start := make(chan struct{})
+	startJoiners(h, joiners/2, start, results)
+	close(start)
+
+	var out []joinResult
+	for len(out) < joiners {
+		select {
+		case res := <-results:
+			out = append(out, res)
+		case <-time.After(joinPatience):
+			t.Fatalf("Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), joinPatience)
+		}
+	}
+	for i, res := range out {
+		require.NotNil(t, res.done, "Done() returned a nil channel (joiner %d)", i+1)
+		select {
+		case <-res.done:
+		case <-time.After(joinPatience):
+			t.Fatalf("Done() (joiner %d) still not closed %v after Join() returned", i+1, joinPatience)
+		}
+	}
+	return out
+}
+
+// startJoiners starts n goroutines that each wait for start (unless it is nil), then call
+// h.Done() and h.Join() and send the result on results. It returns their goroutine IDs once all
+// of them have started.
+func startJoiners(h *spawn.JoinHandle[int], n int, start <-chan struct{}, results chan<- joinResult) []int64 {
+	ids := make(chan int64, n)
 	for range n {
 		go func() {
+			ids <- harness.GoroutineID()
+			if start != nil {
+				<-start
+			}
+			done := h.Done()
 			v, err := h.Join()
-			results <- joinResult{v, err}
+			results <- joinResult{v, err, done}
 		}()
 	}
-	return results
+	out := make([]int64, 0, n)
+	for range n {
+		out = append(out, <-ids)
+	}
+	return out
 }
 
-// joinPatience bounds how long nextResult waits: only a wrong Join ever waits that long.
+// requireJoinersBlocked waits until every goroutine of ids is blocked inside package spawn (on
+// a channel, a lock or a sync.Cond), which proves that each of them is waiting in Join. It
+// stops the test at once when one of them returned from Join instead, and after joinPatience
+// when they are still not all blocked.
+func requireJoinersBlocked(t *testing.T, ids []int64, results <-chan joinResult) {
+	t.Helper()
+	deadline := time.Now().Add(joinPatience)
+	for pause := time.Microsecond; ; pause = min(2*pause, time.Millisecond) {
+		select {
+		case res := <-results:
+			t.Fatalf("Join() returned (%d, %v) while f was still blocked: Join must wait until f has finished", res.v, res.err)
+		default:
+		}
+		blocked := harness.Blocked("/exercises/03_spawn.")
+		count := 0
+		for _, id := range ids {
+			if blocked[id] {
+				count++
+			}
+		}
+		if count == len(ids) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Join() from %d goroutines while f was blocked: after %v only %d of them were blocked waiting inside Join (a Join that spins instead of blocking is not accepted)", len(ids), joinPatience, count)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// joinPatience bounds how long a test waits for a goroutine: only a wrong solution ever waits
+// that long.
 const joinPatience = 2 * time.Second
 
-// nextResult returns the next joiner's result, or stops the test when none comes: got joiners
-// have already returned out of n.
-func nextResult(t *testing.T, results chan joinResult, got, n int) joinResult {
-	t.Helper()
-	select {
-	case res := <-results:
-		return res
-	case <-time.After(joinPatience):
-		t.Fatalf("Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", n, got, joinPatience)
-		return joinResult{}
-	}
+// failure is a panic value of a struct type.
+type failure struct {
+	Code int
+	Why  string
+}
+
+// stringer is a panic value with a String method, which %v uses.
+type stringer int
+
+func (s stringer) String() string { return fmt.Sprintf("stringer number %d", int(s)) }
+
+// brokenError is an error whose Error method panics: %v prints a note instead of crashing.
+type brokenError struct{}
+
+func (brokenError) Error() string { panic("brokenError.Error panicked") }
+
+// pointerError is an error with a pointer receiver: a nil *pointerError is a non-nil panic
+// value whose Error method dereferences nil (%v prints <nil>).
+type pointerError struct{ msg string }
+
+func (e *pointerError) Error() string { return e.msg }
+
+// panicErrorText returns pe.Error(), or a note saying that Error itself panicked.
+func panicErrorText(pe *spawn.PanicError) (text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			text = fmt.Sprintf("(PanicError.Error() itself panicked: %v)", r)
+		}
+	}()
+	return pe.Error()
 }
 
 // requireDone stops the test when done is nil or not closed.

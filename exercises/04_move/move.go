@@ -17,7 +17,7 @@ import "sync"
 
 // Greetings returns "hello <name>" for each name, in input order ("hello dolly" for "dolly").
 // Each greeting is made by a goroutine of its own, one goroutine per name, and every goroutine
-// has finished when Greetings returns.
+// has finished when Greetings returns. The greetings come in a new slice: names is left as it was.
 func Greetings(names []string) []string {
 	greetings := make([]string, len(names))
 	var wg sync.WaitGroup
@@ -57,7 +57,8 @@ func Totals(parts [][]int) (sums []int, total int) {
 // Audit was called. The caller may change cfg (set, add and delete keys) as soon as Audit
 // returns, while report is still to run: report never sees those changes, and nothing Audit
 // starts touches cfg after Audit has returned. Audit does not wait for report: the wait
-// function it returns blocks until report has returned.
+// function it returns blocks until report has returned. wait may be called any number of
+// times, from several goroutines at once: every call returns once report has returned.
 func Audit(cfg map[string]string, report func(map[string]string)) (wait func()) {
 	done := make(chan struct{})
 	go func() {

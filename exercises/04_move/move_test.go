@@ -1,7 +1,6 @@
 package move_test
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -46,7 +45,7 @@ func TestGreetings_SaysHelloToEachNameInInputOrder(t *testing.T) {
 		t.Run("one processor", func(t *testing.T) {
 			oneProcessor(t) // goroutines then finish in an order that is not the input order
 			for range 10 {
-				names := randomNames(r, 2+r.IntN(30))
+				names := randomNames(r, 16+r.IntN(16)) // enough that the two orders never agree by chance
 				if !assert.Equal(t, hellos(names), move.Greetings(names),
 					"Greetings(%q) with GOMAXPROCS=1: greetings must come in the order of the names, not in the order the goroutines finish", names) {
 					return
@@ -57,6 +56,13 @@ func TestGreetings_SaysHelloToEachNameInInputOrder(t *testing.T) {
 			base := randomNames(r, 3)
 			names := []string{base[0], base[1], base[0], "", base[2], base[0], "Ünïcødé 名字"}
 			assert.Equal(t, hellos(names), move.Greetings(names), "Greetings(%q)", names)
+		})
+		t.Run("names left as they were", func(t *testing.T) {
+			names := randomNames(r, 2+r.IntN(10))
+			orig := slices.Clone(names)
+			got := move.Greetings(names)
+			assert.Equal(t, hellos(orig), got, "Greetings(%q)", orig)
+			assert.Equal(t, orig, names, "names after Greetings(names): return the greetings in a new slice and leave names as it was")
 		})
 		t.Run("no names", func(t *testing.T) {
 			assert.Empty(t, move.Greetings(nil), "Greetings(nil)")
@@ -80,7 +86,7 @@ func TestTotals_SumsEachPartInOrderAndTheTotal(t *testing.T) {
 		t.Run("one processor", func(t *testing.T) {
 			oneProcessor(t) // goroutines then finish in an order that is not the input order
 			for range 10 {
-				if !checkTotals(t, randomParts(r, 2+r.IntN(20), 50),
+				if !checkTotals(t, randomParts(r, 16+r.IntN(16), 50), // enough that the two orders never agree by chance
 					" with GOMAXPROCS=1: sums must come in the order of the parts, not in the order the goroutines finish") {
 					return
 				}
@@ -161,42 +167,51 @@ func TestAudit_WaitBlocksUntilReportReturns(t *testing.T) {
 
 			wait := move.Audit(cfg, rec.report)
 			require.NotNil(t, wait, "Audit returned a nil wait function")
-			var waitReturned atomic.Bool
-			waitDone := make(chan struct{})
-			go func() {
-				defer close(waitDone)
-				wait()
-				waitReturned.Store(true)
-			}()
+			const waiters = 2 // wait may be called from several goroutines at once
+			var waitsReturned atomic.Int32
+			waitDone := make(chan struct{}, waiters)
+			for range waiters {
+				go func() {
+					defer func() { waitDone <- struct{}{} }()
+					wait()
+					waitsReturned.Add(1)
+				}()
+			}
+			release := func() {
+				close(rec.gate)
+				for range waiters {
+					<-waitDone
+				}
+			}
 			synctest.Wait() // every goroutine is blocked now: report on its gate, wait on report
 
 			select {
 			case <-rec.entered:
 			default:
-				close(rec.gate)
-				<-waitDone
+				release()
 				t.Fatalf("Audit(cfg, report) returned and every goroutine is blocked, but report was never called")
 			}
 			if rec.onCaller.Load() {
-				close(rec.gate)
-				<-waitDone
+				release()
 				t.Fatalf("Audit(cfg, report) called report on the caller's goroutine, before returning: start a new goroutine and call report there")
 			}
-			assert.False(t, waitReturned.Load(),
-				"wait() returned while report was still running: wait must block until report has returned")
+			assert.Zero(t, waitsReturned.Load(),
+				"wait() from %d goroutines returned while report was still running: wait must block until report has returned", waiters)
 
 			changed := change(cfg, r, false) // nothing else is running: no race with a correct Audit
-			close(rec.gate)
-			<-waitDone
+			release()
 			select {
 			case got := <-rec.seen:
 				assert.Equal(t, want, got, "Audit(cfg, report) then %s: what report saw", changed)
 			default:
 				t.Errorf("wait() returned before report had returned: wait must block until report has returned")
 			}
+			wait() // once report has returned, every call returns at once
 		})
 	})
 }
+
+// Helpers.
 
 // recorder is a report function for Audit. It looks at the map it is given only once the test
 // opens its gate, and only on the first call; it never blocks on the caller's goroutine.
@@ -211,7 +226,7 @@ type recorder struct {
 
 func newRecorder() *recorder {
 	return &recorder{
-		caller:  goroutineID(),
+		caller:  harness.GoroutineID(),
 		gate:    make(chan struct{}),
 		entered: make(chan struct{}),
 		seen:    make(chan map[string]string, 1),
@@ -223,7 +238,7 @@ func (rec *recorder) report(m map[string]string) {
 		return
 	}
 	close(rec.entered)
-	if goroutineID() == rec.caller {
+	if harness.GoroutineID() == rec.caller {
 		rec.onCaller.Store(true)
 		return
 	}
@@ -342,13 +357,4 @@ func copyMap(m map[string]string) map[string]string {
 		c[k] = v
 	}
 	return c
-}
-
-// goroutineID returns the id of the calling goroutine, from the first line of its stack.
-func goroutineID() int64 {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	buf = bytes.TrimPrefix(buf, []byte("goroutine "))
-	id, _ := strconv.ParseInt(string(buf[:bytes.IndexByte(buf, ' ')]), 10, 64)
-	return id
 }
