@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -120,9 +121,13 @@ func RunBinary(ctx context.Context, binary, dir string, timeout time.Duration, a
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// test2json frames the binary's -test.v=test2json output into the events go test -json
-	// prints, so one parser serves both.
-	full := append([]string{"tool", "test2json", "-t", binary, "-test.v=test2json"}, args...)
-	cmd := exec.CommandContext(ctx, "go", full...)
+	// prints, so one parser serves both. It is run from the toolchain's folder directly: "go tool"
+	// would start the go command for every run.
+	tool, err := test2json()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, tool, append([]string{"-t", binary, "-test.v=test2json"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	cmd.WaitDelay = 5 * time.Second
@@ -152,6 +157,20 @@ func RunBinary(ctx context.Context, binary, dir string, timeout time.Duration, a
 	res.Passed = waitErr == nil && !res.failedAny()
 	return res, nil
 }
+
+// test2json is the path of the toolchain's test2json, built (and cached) by the go command
+// once per process: "go tool -n" prints where it is without running it.
+var test2json = sync.OnceValues(func() (string, error) {
+	out, err := exec.Command("go", "tool", "-n", "test2json").Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool -n test2json: %w", err)
+	}
+	tool := strings.TrimSpace(string(out))
+	if _, err := os.Stat(tool); err != nil {
+		return "", fmt.Errorf("go tool -n test2json named %q: %w", tool, err)
+	}
+	return tool, nil
+})
 
 func (r *Result) failedAny() bool {
 	for _, t := range r.Tests {
