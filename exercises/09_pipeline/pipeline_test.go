@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -24,57 +25,6 @@ import (
 )
 
 func TestMain(m *testing.M) { harness.Main(m) }
-
-// pipe is the shape Map and Ordered share, at int -> int, so both are tested by the same code.
-type pipe func(ctx context.Context, in iter.Seq[int], workers int, f func(int) int) iter.Seq[int]
-
-var (
-	mapInts     pipe = pipeline.Map[int, int]
-	orderedInts pipe = pipeline.Ordered[int, int]
-)
-
-// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
-const failAfter = 3 * time.Second
-
-// ints yields 0, 1, ..., n-1.
-func ints(n int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		for i := range n {
-			if !yield(i) {
-				return
-			}
-		}
-	}
-}
-
-// endless yields 0, 1, 2, ... until its consumer stops; returned is closed when it has returned.
-func endless() (seq iter.Seq[int], returned <-chan struct{}) {
-	done := make(chan struct{})
-	var once atomic.Bool
-	return func(yield func(int) bool) {
-		defer func() {
-			if once.CompareAndSwap(false, true) {
-				close(done)
-			}
-		}()
-		for i := 0; ; i++ {
-			if !yield(i) {
-				return
-			}
-		}
-	}, done
-}
-
-// square is the f of most tests: cheap, and its results tell which input they came from.
-func square(x int) int { return x * x }
-
-// recovered ranges over seq to the end and returns what the loop panicked with (nil if nothing).
-func recovered(seq iter.Seq[int]) (r any) {
-	defer func() { r = recover() }()
-	for range seq {
-	}
-	return nil
-}
 
 // Task 1: Map.
 
@@ -184,6 +134,10 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 	})
 }
 
+func TestMap_StartsTheNextCallWhenOneReturns(t *testing.T) {
+	testStartsTheNextCall(t, "Map", mapInts)
+}
+
 func TestMap_StartsNothingUntilRanged(t *testing.T) {
 	testStartsNothingUntilRanged(t, "Map", mapInts)
 }
@@ -192,8 +146,16 @@ func TestMap_BreakLeavesNoGoroutine(t *testing.T) {
 	testBreakLeavesNoGoroutine(t, "Map", mapInts)
 }
 
+func TestMap_BreakWaitsForRunningCalls(t *testing.T) {
+	testBreakWaitsForRunningCalls(t, "Map", mapInts)
+}
+
 func TestMap_CancelStopsTheWorkers(t *testing.T) {
 	testCancelStops(t, "Map", mapInts)
+}
+
+func TestMap_CancelWhileEveryGoroutineWaits(t *testing.T) {
+	testCancelWhileEveryGoroutineWaits(t, "Map", mapInts)
 }
 
 func TestMap_PanicInFReachesTheRangingGoroutine(t *testing.T) {
@@ -291,6 +253,10 @@ func TestOrdered_TakesAtMostTwiceWorkersAhead(t *testing.T) {
 	})
 }
 
+func TestOrdered_StartsTheNextCallWhenOneReturns(t *testing.T) {
+	testStartsTheNextCall(t, "Ordered", orderedInts)
+}
+
 func TestOrdered_StartsNothingUntilRanged(t *testing.T) {
 	testStartsNothingUntilRanged(t, "Ordered", orderedInts)
 }
@@ -299,8 +265,16 @@ func TestOrdered_BreakLeavesNoGoroutine(t *testing.T) {
 	testBreakLeavesNoGoroutine(t, "Ordered", orderedInts)
 }
 
+func TestOrdered_BreakWaitsForRunningCalls(t *testing.T) {
+	testBreakWaitsForRunningCalls(t, "Ordered", orderedInts)
+}
+
 func TestOrdered_CancelStopsTheWorkers(t *testing.T) {
 	testCancelStops(t, "Ordered", orderedInts)
+}
+
+func TestOrdered_CancelWhileEveryGoroutineWaits(t *testing.T) {
+	testCancelWhileEveryGoroutineWaits(t, "Ordered", orderedInts)
 }
 
 func TestOrdered_PanicInFReachesTheRangingGoroutine(t *testing.T) {
@@ -346,6 +320,57 @@ func testExactlyWorkers(t *testing.T, name string, p pipe) {
 			assert.Equal(t, n, <-done, "%s(%d inputs, workers=%d): values yielded", name, n, workers)
 			assert.LessOrEqual(t, peak.Load(), int64(workers),
 				"%s(%d inputs, workers=%d): most calls of f running at once", name, n, workers)
+		})
+	})
+}
+
+// testStartsTheNextCall blocks every call of f on a gate of its own and opens one: once
+// everything that can run has run, workers calls must be running again, because inputs are
+// still waiting (a pool that waits for a whole batch to finish runs one call fewer).
+func testStartsTheNextCall(t *testing.T, name string, p pipe) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		workers := 2 + r.IntN(4)
+		n := 2*workers + 1 + r.IntN(5)
+		synctest.Test(t, func(t *testing.T) {
+			gates := make([]chan struct{}, n)
+			for i := range gates {
+				gates[i] = make(chan struct{})
+			}
+			var running atomic.Int64
+			entered := make(chan int, n)
+			f := func(i int) int {
+				running.Add(1)
+				entered <- i
+				<-gates[i]
+				running.Add(-1)
+				return square(i)
+			}
+			done := make(chan int)
+			go func() {
+				count := 0
+				for range p(context.Background(), ints(n), workers, f) {
+					count++
+				}
+				done <- count
+			}()
+			synctest.Wait() // every goroutine is blocked: the workers on their gates
+			opened := map[int]bool{}
+			if assert.EqualValues(t, workers, running.Load(),
+				"%s(%d inputs, workers=%d) with every call of f blocked: calls of f running at once, want exactly workers", name, n, workers) {
+				first := <-entered
+				close(gates[first])
+				opened[first] = true
+				synctest.Wait() // f(first) returned, its result went out, and its worker is free
+				assert.EqualValues(t, workers, running.Load(),
+					"%s(%d inputs, workers=%d): f(%d) returned while %d inputs were still waiting, but then only %d calls of f were running; want workers again: a free worker takes the next input at once (do not wait for a whole batch)", name, n, workers, first, n-workers, running.Load())
+			}
+			for i, g := range gates {
+				if !opened[i] {
+					close(g)
+				}
+			}
+			assert.Equal(t, n, <-done, "%s(%d inputs, workers=%d): values yielded", name, n, workers)
 		})
 	})
 }
@@ -400,13 +425,59 @@ func testBreakLeavesNoGoroutine(t *testing.T, name string, p pipe) {
 	})
 }
 
+// testBreakWaitsForRunningCalls breaks out of the range after the first result, while the other
+// workers are still inside f (blocked on a gate): the range loop must not end before they have
+// returned, since every goroutine the sequence started must have finished when it ends.
+func testBreakWaitsForRunningCalls(t *testing.T, name string, p pipe) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		workers := 2 + r.IntN(4)
+		n := 3*workers + r.IntN(5)
+		synctest.Test(t, func(t *testing.T) {
+			gate := make(chan struct{})
+			var running atomic.Int64
+			entered := make(chan struct{}, n)
+			f := func(x int) int {
+				if x == 0 {
+					// Input 0 returns, first, once the other workers are inside f.
+					for range workers - 1 {
+						<-entered
+					}
+					return square(x)
+				}
+				running.Add(1)
+				entered <- struct{}{}
+				<-gate
+				running.Add(-1)
+				return square(x)
+			}
+			ended := make(chan struct{})
+			go func() {
+				defer close(ended)
+				for range p(context.Background(), ints(n), workers, f) {
+					break
+				}
+			}()
+			synctest.Wait() // everything that can run has run
+			select {
+			case <-ended:
+				t.Errorf("%s(%d inputs, workers=%d): after a break, the range loop ended while %d calls of f were still running; want it to end only when every goroutine the sequence started has finished", name, n, workers, running.Load())
+			default:
+			}
+			close(gate)
+			<-ended
+			assert.Zero(t, running.Load(), "%s(%d inputs, workers=%d): calls of f still running after the range loop ended", name, n, workers)
+		})
+	})
+}
+
 func testCancelStops(t *testing.T, name string, p pipe) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		workers, cancelAt := 1+r.IntN(6), 1+r.IntN(20)
 		// Far more than anything already computed when ctx is cancelled.
 		const bound = 1000
-		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): see PITFALLS
+		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
 		defer cancel()
 		in, returned := endless()
 		got, after := 0, 0
@@ -432,6 +503,57 @@ func testCancelStops(t *testing.T, name string, p pipe) {
 	})
 }
 
+// testCancelWhileEveryGoroutineWaits cancels ctx from inside the loop's body once the pipeline
+// has gone as far as it can (synctest.Wait): the feeder, the workers and (for Ordered) the
+// feeder's wait for a free slot are all blocked at that moment, and each must watch ctx there.
+// The input after the one being yielded is held in f until everything has settled after the
+// cancel, so that the sequence has no result at hand and must notice ctx itself.
+func testCancelWhileEveryGoroutineWaits(t *testing.T, name string, p pipe) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		workers, cancelAt := 2+r.IntN(5), 1+r.IntN(10)
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
+			defer cancel()
+			gate, cancelled := make(chan struct{}), make(chan struct{})
+			markCancelled := sync.OnceFunc(func() { close(cancelled) })
+			defer markCancelled()
+			go func() {
+				<-cancelled
+				synctest.Wait() // everything has settled after the cancel
+				close(gate)
+			}()
+			f := func(x int) int {
+				if x == cancelAt { // the input after the one being yielded when ctx is cancelled
+					<-gate
+				}
+				return square(x)
+			}
+			const n = 2000 // far more than the pipeline takes before ctx is cancelled
+			in, returned := upTo(n)
+			got := 0
+			for range p(ctx, in, workers, f) {
+				got++
+				if got == cancelAt {
+					synctest.Wait() // a slow body: every goroutine of the pipeline now waits
+					cancel()
+					markCancelled()
+				}
+				if got > cancelAt+n/2 {
+					t.Errorf("%s(%d inputs, workers=%d): still yielding %d values after ctx was cancelled: watch ctx.Done() and stop", name, n, workers, got-cancelAt)
+					break
+				}
+			}
+			require.GreaterOrEqual(t, got, cancelAt, "%s(%d inputs, workers=%d): values yielded before ctx was cancelled", name, n, workers)
+			select {
+			case <-returned:
+			default:
+				t.Errorf("%s(%d inputs, workers=%d): the range loop ended after ctx was cancelled, but the input is still being read: wait for every goroutine before the sequence returns", name, n, workers)
+			}
+		})
+	})
+}
+
 // boom is what f panics with: a comparable value the test can recognise.
 type boom struct {
 	input int
@@ -441,17 +563,36 @@ type boom struct {
 func testPanicReachesRanger(t *testing.T, name string, p pipe) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
-		n, workers := 10+r.IntN(30), 1+r.IntN(6)
-		want := boom{input: r.IntN(n), token: r.Uint64()}
-		f := func(x int) int {
-			if x == want.input {
-				panic(want)
+		// A long input: a sequence that goes on after the panic reads far more of it than the
+		// few inputs already under way when f panicked.
+		const n, bound = 3000, 500
+		workers := 1 + r.IntN(6)
+		want := boom{input: r.IntN(20), token: r.Uint64()}
+		synctest.Test(t, func(t *testing.T) {
+			var taken atomic.Int64
+			in := func(yield func(int) bool) {
+				for i := range n {
+					taken.Add(1)
+					if !yield(i) {
+						return
+					}
+				}
 			}
-			return square(x)
-		}
-		got := recovered(p(context.Background(), ints(n), workers, f))
-		require.NotNil(t, got, "ranging over %s(%d inputs, workers=%d) where f panics on input %d ended without a panic: recover it in the worker and re-raise it in the goroutine that ranges", name, n, workers, want.input)
-		assert.Equal(t, want, got, "%s: the ranging goroutine should panic with the value f panicked with", name)
+			f := func(x int) int {
+				if x == want.input {
+					panic(want)
+				}
+				// Virtual time: the bubble's clock moves only when every goroutine waits, so
+				// the panic reaches the ranging goroutine before any other call of f returns.
+				time.Sleep(time.Second)
+				return square(x)
+			}
+			got := recovered(p(context.Background(), in, workers, f))
+			require.NotNil(t, got, "ranging over %s(%d inputs, workers=%d) where f panics on input %d ended without a panic: recover it in the worker and re-raise it in the goroutine that ranges", name, n, workers, want.input)
+			assert.Equal(t, want, got, "%s: the ranging goroutine should panic with the value f panicked with", name)
+			assert.Less(t, taken.Load(), int64(want.input+bound),
+				"%s(%d inputs, workers=%d) where f panics on input %d: %d inputs were taken from in; a panic in f stops the workers and the reading of in, so want only the few already under way", name, n, workers, want.input, taken.Load())
+		})
 	})
 }
 
@@ -499,6 +640,8 @@ func TestShell_TrimsOnlyTrailingWhiteSpace(t *testing.T) {
 			{fmt.Sprintf(`printf '  %s \n\n\t  '`, word), "  " + word},
 			{fmt.Sprintf(`echo %s; echo; printf ' \t\n' >&2`, word), word},
 			{`printf ' \n \n'`, ""},
+			{fmt.Sprintf(`printf '\t%s'`, word), "\t" + word}, // nothing to trim: no newline at the end
+			{fmt.Sprintf(`echo %s; printf '%s.'`, word, word), word + "\n" + word + "."},
 		} {
 			out, ok := pipeline.Shell(context.Background(), c.cmd)
 			assert.Equal(t, c.out, out, "Shell(%q): trailing white space trimmed, leading kept", c.cmd)
@@ -527,6 +670,19 @@ func TestShell_OkMeansExitStatusZero(t *testing.T) {
 	})
 }
 
+func TestShell_OkWhenAChildOutlivesTheShell(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// The shell exits with status 0 at once; the child it started holds the output open for
+		// two more seconds. With WaitDelay, Cmd.Wait gives up on the pipe after that delay and
+		// returns exec.ErrWaitDelay: an error, though the exit status was 0.
+		word := fmt.Sprintf("started-%d", harness.Rand(t).IntN(1000))
+		cmd := fmt.Sprintf("sleep 2 & echo %s", word)
+		out, ok := pipeline.Shell(context.Background(), cmd)
+		assert.True(t, ok, "Shell(%q) = (%q, false): the shell exited with status 0, so ok must be true, even though a child still held the output open (look at the exit status, not only at the error of Wait)", cmd, out)
+		assert.Equal(t, word, out, "Shell(%q): output", cmd)
+	}, harness.WithTimeout(3*failAfter))
+}
+
 func TestShell_CancelKillsTheCommand(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		cancelled, cancelNow := context.WithCancel(context.Background())
@@ -548,7 +704,7 @@ func TestShell_CancelKillsTheCommand(t *testing.T) {
 		}()
 
 		cmd := fmt.Sprintf("sleep 30 & echo running > '%s'; wait", fifo)
-		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): see PITFALLS
+		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
 		defer cancel()
 		type result struct {
 			out string
@@ -607,4 +763,64 @@ func TestSweep_ReportsEveryCommandOnce(t *testing.T) {
 		}
 		assert.Equal(t, want, got, "the sweep over %d commands (output -> ok): %s", n, strings.Join(cmds, " | "))
 	})
+}
+
+// Helpers.
+
+// pipe is the shape Map and Ordered share, at int -> int, so both are tested by the same code.
+type pipe func(ctx context.Context, in iter.Seq[int], workers int, f func(int) int) iter.Seq[int]
+
+var (
+	mapInts     pipe = pipeline.Map[int, int]
+	orderedInts pipe = pipeline.Ordered[int, int]
+)
+
+// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
+const failAfter = 3 * time.Second
+
+// ints yields 0, 1, ..., n-1.
+func ints(n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// endless yields 0, 1, 2, ... until its consumer stops; returned is closed when it has returned.
+func endless() (seq iter.Seq[int], returned <-chan struct{}) {
+	return upTo(-1)
+}
+
+// upTo yields 0, 1, ..., n-1 (forever when n < 0) until its consumer stops; returned is closed
+// when it has returned. Inside a synctest bubble, a finite input keeps a pipeline that starts a
+// goroutine per input from starting them without end before synctest.Wait can return.
+func upTo(n int) (seq iter.Seq[int], returned <-chan struct{}) {
+	done := make(chan struct{})
+	var once atomic.Bool
+	return func(yield func(int) bool) {
+		defer func() {
+			if once.CompareAndSwap(false, true) {
+				close(done)
+			}
+		}()
+		for i := 0; n < 0 || i < n; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}, done
+}
+
+// square is the f of most tests: cheap, and its results tell which input they came from.
+func square(x int) int { return x * x }
+
+// recovered ranges over seq to the end and returns what the loop panicked with (nil if nothing).
+func recovered(seq iter.Seq[int]) (r any) {
+	defer func() { r = recover() }()
+	for range seq {
+	}
+	return nil
 }

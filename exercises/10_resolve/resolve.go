@@ -20,8 +20,9 @@ import (
 var ErrMissingPort = errors.New("resolve: missing port")
 
 // ErrInvalidPort is matched (errors.Is) by the error of SocketAddrs for a port that is not a
-// decimal number from 0 to 65535: "example.test:http" (a service name is not a port),
-// "example.test:65536", "example.test:-1", "example.test:" (an empty port).
+// decimal number from 0 to 65535, written in digits only: "example.test:http" (a service name
+// is not a port), "example.test:65536", "example.test:-1", "example.test:+80" (no sign),
+// "example.test:0x50" (no base prefix), "example.test:" (an empty port).
 var ErrInvalidPort = errors.New("resolve: invalid port")
 
 // SocketAddrs returns every address of hostport's host, each with hostport's port.
@@ -33,7 +34,8 @@ var ErrInvalidPort = errors.New("resolve: invalid port")
 //   - An IP literal needs no lookup: it is the only address, and r is not asked.
 //   - A name is looked up with r, which is the only resolver used; ctx bounds the lookup.
 //   - IPv4 addresses come before IPv6 addresses. An IPv4 address is a 4-byte netip.Addr
-//     (198.51.100.7), never the IPv4-mapped IPv6 form (::ffff:198.51.100.7).
+//     (198.51.100.7), never the IPv4-mapped IPv6 form (::ffff:198.51.100.7), even when the input
+//     is written that way: "[::ffff:198.51.100.7]:80" gives 198.51.100.7:80.
 //   - A name that does not exist gives an error that is a *net.DNSError (errors.As) whose
 //     IsNotFound is true.
 //   - An input without a port gives an error matching ErrMissingPort, an input whose port is
@@ -53,7 +55,9 @@ type Result struct {
 // ResolveAll calls SocketAddrs for every input and returns one Result per input, in the order of
 // inputs (not the order in which the lookups finish).
 //
-//   - At most workers lookups run at a time.
+//   - At most workers lookups run at a time, and that many while inputs are waiting: when a
+//     lookup ends, the next input's lookup starts at once, whatever the others are doing (no
+//     batches).
 //   - Each lookup is bounded by perLookup: its context ends perLookup after that lookup starts
 //     (or sooner, when ctx ends). A name that never answers costs perLookup, gives a Result
 //     with an error, and does not hold up the other inputs.

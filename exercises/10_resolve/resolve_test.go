@@ -20,86 +20,35 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// failAfter bounds a call on the failure path only: the test DNS server answers in microseconds.
-const failAfter = 3 * time.Second
-
-// zone builds the test server's records: random names under example.test., each with random
-// documentation addresses, distinct across the zone.
-type zone struct {
-	r     *rand.Rand
-	used  map[netip.Addr]bool
-	names map[string][]netip.Addr
-}
-
-func newZone(t *testing.T) *zone {
-	return &zone{r: harness.Rand(t), used: map[netip.Addr]bool{}, names: map[string][]netip.Addr{}}
-}
-
-// name adds a fresh name with v4 IPv4 and v6 IPv6 addresses and returns it, rooted.
-func (z *zone) name(v4, v6 int) string {
-	name := fmt.Sprintf("h%d-%d.example.test.", len(z.names), z.r.IntN(1e6))
-	addrs := []netip.Addr{}
-	for len(addrs) < v4 {
-		a := netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + z.r.IntN(254))})
-		if z.r.IntN(2) == 0 {
-			a = netip.AddrFrom4([4]byte{203, 0, 113, byte(1 + z.r.IntN(254))})
-		}
-		addrs = z.add(addrs, a)
-	}
-	for len(addrs) < v4+v6 {
-		a := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(z.r.IntN(256)), 15: byte(1 + z.r.IntN(255))})
-		addrs = z.add(addrs, a)
-	}
-	z.names[name] = addrs
-	return name
-}
-
-func (z *zone) add(addrs []netip.Addr, a netip.Addr) []netip.Addr {
-	if z.used[a] {
-		return addrs
-	}
-	z.used[a] = true
-	return append(addrs, a)
-}
-
-// missing returns a name that is not in the zone.
-func (z *zone) missing() string {
-	return fmt.Sprintf("nowhere-%d.example.test.", z.r.IntN(1e6))
-}
-
-func (z *zone) port() uint16 { return uint16(1 + z.r.IntN(65535)) }
-
-// want is what SocketAddrs should return for name with port, in no particular order.
-func (z *zone) want(name string, port uint16) []netip.AddrPort {
-	var out []netip.AddrPort
-	for _, a := range z.names[name] {
-		out = append(out, netip.AddrPortFrom(a, port))
-	}
-	return out
-}
-
-func hostport(name string, port uint16) string {
-	return fmt.Sprintf("%s:%d", name, port)
-}
-
-func socketAddrs(r *net.Resolver, input string) ([]netip.AddrPort, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
-	defer cancel()
-	return resolve.SocketAddrs(ctx, r, input)
-}
-
-// checkNoMappedIPv4 fails t for an IPv4 address in its IPv4-mapped IPv6 form.
-func checkNoMappedIPv4(t *testing.T, call string, got []netip.AddrPort) {
-	t.Helper()
-	for _, ap := range got {
-		if ap.Addr().Is4In6() {
-			t.Errorf("%s returned %v, an IPv4 address in IPv4-mapped IPv6 form: want %v (netip.Addr.Unmap)", call, ap, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
-			return
-		}
-	}
-}
-
 // Task 1: SocketAddrs.
+
+func TestSocketAddrs_PortErrorsAreDistinctSentinels(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// errors.Is(nil, nil) is true: a nil sentinel would match a nil error, and prove nothing.
+		require.Error(t, resolve.ErrMissingPort, "ErrMissingPort is nil: declare it with errors.New")
+		require.Error(t, resolve.ErrInvalidPort, "ErrInvalidPort is nil: declare it with errors.New")
+		require.NotErrorIs(t, resolve.ErrMissingPort, resolve.ErrInvalidPort, "ErrMissingPort matches ErrInvalidPort: want two distinct errors")
+		require.NotErrorIs(t, resolve.ErrInvalidPort, resolve.ErrMissingPort, "ErrInvalidPort matches ErrMissingPort: want two distinct errors")
+
+		z := newZone(t)
+		name := z.name(1, 1)
+		srv := dnstest.Start(t, z.names)
+		for _, c := range []struct {
+			input     string
+			want, not error
+			wantName  string
+			notName   string
+		}{
+			{name, resolve.ErrMissingPort, resolve.ErrInvalidPort, "ErrMissingPort", "ErrInvalidPort"},
+			{name + ":http", resolve.ErrInvalidPort, resolve.ErrMissingPort, "ErrInvalidPort", "ErrMissingPort"},
+		} {
+			got, err := socketAddrs(srv.Resolver(), c.input)
+			require.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching %s", c.input, got, c.wantName)
+			assert.ErrorIs(t, err, c.want, "SocketAddrs(%q) = %v: want an error matching %s", c.input, err, c.wantName)
+			assert.NotErrorIs(t, err, c.not, "SocketAddrs(%q) = %v: want an error that does not match %s", c.input, err, c.notName)
+		}
+	})
+}
 
 func TestSocketAddrs_EveryAddressWithThePort(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -134,6 +83,9 @@ func TestSocketAddrs_IPv4BeforeIPv6(t *testing.T) {
 		got, err := socketAddrs(srv.Resolver(), input)
 		require.NoError(t, err, "SocketAddrs(%q)", input)
 		require.ElementsMatch(t, z.want(name, port), got, "SocketAddrs(%q)", input)
+		if raw, err := srv.Resolver().LookupNetIP(context.Background(), "ip", name); err == nil && len(raw) > 0 && raw[0].Unmap().Is4() {
+			t.Logf("this machine's resolver already puts IPv4 first (%v; no IPv6 loopback?): here the test cannot tell a solution that sorts from one that does not", raw)
+		}
 		seen6 := false
 		for _, ap := range got {
 			if ap.Addr().Is6() {
@@ -164,6 +116,13 @@ func TestSocketAddrs_IPLiteralNeedsNoLookup(t *testing.T) {
 			checkNoMappedIPv4(t, fmt.Sprintf("SocketAddrs(%q)", input), got)
 			assert.Equal(t, []netip.AddrPort{want}, got, "SocketAddrs(%q)", input)
 		}
+		// An IPv4 address written in its IPv4-mapped IPv6 form is still an IPv4 address.
+		mapped := netip.AddrFrom4([4]byte{203, 0, 113, byte(1 + z.r.IntN(254))})
+		port := z.port()
+		input := fmt.Sprintf("[::ffff:%s]:%d", mapped, port)
+		got, err := socketAddrs(srv.Resolver(), input)
+		require.NoError(t, err, "SocketAddrs(%q)", input)
+		assert.Equal(t, []netip.AddrPort{netip.AddrPortFrom(mapped, port)}, got, "SocketAddrs(%q): an IPv4 address comes back as a 4-byte address, even written as an IPv4-mapped literal (netip.Addr.Unmap)", input)
 		assert.Zero(t, srv.TotalQueries(), "DNS queries sent for IP literals, want none: parse the host as an IP address first")
 	})
 }
@@ -180,7 +139,8 @@ func TestSocketAddrs_MissingPortIsErrMissingPort(t *testing.T) {
 			fmt.Sprintf("[2001:db8::%x]", 1+z.r.IntN(0xffff)),
 		} {
 			got, err := socketAddrs(srv.Resolver(), input)
-			if !assert.ErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrMissingPort", input, got, err) {
+			if !assert.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching ErrMissingPort", input, got) ||
+				!assert.ErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrMissingPort", input, got, err) {
 				continue
 			}
 			assert.NotErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q): a missing port is not an invalid one", input)
@@ -199,13 +159,17 @@ func TestSocketAddrs_InvalidPortIsErrInvalidPort(t *testing.T) {
 			name + ":http", // a service name is not a port here
 			name + ":65536",
 			name + ":-1",
+			name + ":+80",  // digits only: no sign
+			name + ":0x50", // and no base prefix
+			fmt.Sprintf("%s:0o%o", name, 1+z.r.IntN(0o777)),
 			name + ":",
 			fmt.Sprintf("%s:%d", name, 65536+z.r.IntN(100000)),
 			"198.51.100.7:99999",
 			"[2001:db8::1]:https",
 		} {
 			got, err := socketAddrs(srv.Resolver(), input)
-			if !assert.ErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrInvalidPort", input, got, err) {
+			if !assert.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching ErrInvalidPort", input, got) ||
+				!assert.ErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrInvalidPort", input, got, err) {
 				continue
 			}
 			assert.NotErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q): an invalid port is not a missing one", input)
@@ -230,30 +194,6 @@ func TestSocketAddrs_UnknownNameIsNotFound(t *testing.T) {
 }
 
 // Task 2: ResolveAll.
-
-// resolveAll runs ResolveAll with a context that ends after failAfter, and says how long it took.
-func resolveAll(r *net.Resolver, inputs []string, workers int, perLookup time.Duration) ([]resolve.Result, time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
-	defer cancel()
-	start := time.Now()
-	results := resolve.ResolveAll(ctx, r, inputs, workers, perLookup)
-	return results, time.Since(start)
-}
-
-// checkInputs fails t unless results has one Result per input, in input order.
-func checkInputs(t *testing.T, call string, inputs []string, results []resolve.Result) {
-	t.Helper()
-	require.Len(t, results, len(inputs), "%s: one Result per input", call)
-	for i, res := range results {
-		if res.Input != inputs[i] {
-			got := make([]string, len(results))
-			for j, r := range results {
-				got[j] = r.Input
-			}
-			t.Fatalf("%s: Result %d has Input %q, want %q: results must be in input order, not the order lookups finish\ngot  %q\nwant %q", call, i, res.Input, inputs[i], got, inputs)
-		}
-	}
-}
 
 func TestResolveAll_ResultsInInputOrder(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -293,7 +233,9 @@ func TestResolveAll_ResultsInInputOrder(t *testing.T) {
 					assert.True(t, dnsErr.IsNotFound, "%s: Result for %q: IsNotFound", call, res.Input)
 				}
 			case res.Input == strings.TrimSuffix(names[1], "."):
-				assert.ErrorIs(t, res.Err, resolve.ErrMissingPort, "%s: Result for %q", call, res.Input)
+				if assert.Error(t, res.Err, "%s: Result for %q, an input without a port", call, res.Input) {
+					assert.ErrorIs(t, res.Err, resolve.ErrMissingPort, "%s: Result for %q", call, res.Input)
+				}
 			default:
 				name, _, _ := strings.Cut(res.Input, ".:")
 				name += "."
@@ -332,6 +274,72 @@ func TestResolveAll_NeverMoreThanWorkersLookupsAtOnce(t *testing.T) {
 		for i, res := range results {
 			assert.NoError(t, res.Err, "%s: Result for %q", call, inputs[i])
 			assert.ElementsMatch(t, z.want(names[i], 80), res.Addrs, "%s: Result for %q", call, inputs[i])
+		}
+	})
+}
+
+func TestResolveAll_RunsWorkersLookupsAtOnce(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		workers := 2 + z.r.IntN(3)
+		quick := z.name(1, 1) // answers at once: its worker is free again right away
+		var hung []string
+		for range workers + 1 + z.r.IntN(3) {
+			hung = append(hung, z.name(1, 1))
+		}
+		srv := dnstest.Start(t, z.names)
+		inputs := []string{hostport(quick, 443)}
+		for _, name := range hung {
+			srv.Hang(name)
+			inputs = append(inputs, hostport(name, 443))
+		}
+		// asked is how many of the names that never answer the server has been asked about:
+		// each is a lookup under way, and stays one until ctx is cancelled.
+		asked := func() int {
+			n := 0
+			for _, name := range hung {
+				if srv.Queries(name) > 0 {
+					n++
+				}
+			}
+			return n
+		}
+
+		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
+		defer cancel()
+		call := fmt.Sprintf("ResolveAll(%d inputs, the first answering at once and the others never, workers=%d, perLookup=1h)", len(inputs), workers)
+		var results []resolve.Result
+		returned := make(chan struct{})
+		go func() {
+			defer close(returned)
+			results = resolve.ResolveAll(ctx, srv.Resolver(), inputs, workers, time.Hour)
+		}()
+		// Wait, within a bound, for workers lookups of names that never answer to be under way.
+		deadline := time.Now().Add(failAfter)
+	wait:
+		for asked() < workers && time.Now().Before(deadline) {
+			select {
+			case <-returned:
+				break wait
+			case <-time.After(time.Millisecond):
+			}
+		}
+		underWay := asked()
+		cancel() // the lookups in flight end, and the inputs still waiting for a worker too
+		select {
+		case <-returned:
+		case <-time.After(failAfter):
+			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, failAfter)
+		}
+		assert.GreaterOrEqual(t, underWay, workers,
+			"%s: only %d lookups of names that never answer were under way at once, want workers = %d: run workers lookups at a time, and start the next as soon as one ends (no batches)", call, underWay, workers)
+		assert.LessOrEqual(t, underWay, workers,
+			"%s: %d lookups of names that never answer were under way at once, want at most workers = %d", call, underWay, workers)
+		checkInputs(t, call, inputs, results)
+		assert.NoError(t, results[0].Err, "%s: Result for %q, the name that answers", call, inputs[0])
+		assert.ElementsMatch(t, z.want(quick, 443), results[0].Addrs, "%s: Result for %q", call, inputs[0])
+		for i, res := range results[1:] {
+			assert.Error(t, res.Err, "%s: Result for %q, after ctx was cancelled", call, inputs[i+1])
 		}
 	})
 }
@@ -446,4 +454,110 @@ func TestResolveAll_PanicsOnBadArguments(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Helpers.
+
+// failAfter bounds a call on the failure path only: the test DNS server answers in microseconds.
+const failAfter = 3 * time.Second
+
+// zone builds the test server's records: random names under example.test., each with random
+// documentation addresses, distinct across the zone.
+type zone struct {
+	r     *rand.Rand
+	used  map[netip.Addr]bool
+	names map[string][]netip.Addr
+}
+
+func newZone(t *testing.T) *zone {
+	t.Helper()
+	return &zone{r: harness.Rand(t), used: map[netip.Addr]bool{}, names: map[string][]netip.Addr{}}
+}
+
+// name adds a fresh name with v4 IPv4 and v6 IPv6 addresses and returns it, rooted.
+func (z *zone) name(v4, v6 int) string {
+	name := fmt.Sprintf("h%d-%d.example.test.", len(z.names), z.r.IntN(1e6))
+	addrs := []netip.Addr{}
+	for len(addrs) < v4 {
+		a := netip.AddrFrom4([4]byte{198, 51, 100, byte(1 + z.r.IntN(254))})
+		if z.r.IntN(2) == 0 {
+			a = netip.AddrFrom4([4]byte{203, 0, 113, byte(1 + z.r.IntN(254))})
+		}
+		addrs = z.add(addrs, a)
+	}
+	for len(addrs) < v4+v6 {
+		a := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(z.r.IntN(256)), 15: byte(1 + z.r.IntN(255))})
+		addrs = z.add(addrs, a)
+	}
+	z.names[name] = addrs
+	return name
+}
+
+func (z *zone) add(addrs []netip.Addr, a netip.Addr) []netip.Addr {
+	if z.used[a] {
+		return addrs
+	}
+	z.used[a] = true
+	return append(addrs, a)
+}
+
+// missing returns a name that is not in the zone.
+func (z *zone) missing() string {
+	return fmt.Sprintf("nowhere-%d.example.test.", z.r.IntN(1e6))
+}
+
+func (z *zone) port() uint16 { return uint16(1 + z.r.IntN(65535)) }
+
+// want is what SocketAddrs should return for name with port, in no particular order.
+func (z *zone) want(name string, port uint16) []netip.AddrPort {
+	var out []netip.AddrPort
+	for _, a := range z.names[name] {
+		out = append(out, netip.AddrPortFrom(a, port))
+	}
+	return out
+}
+
+func hostport(name string, port uint16) string {
+	return fmt.Sprintf("%s:%d", name, port)
+}
+
+func socketAddrs(r *net.Resolver, input string) ([]netip.AddrPort, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	return resolve.SocketAddrs(ctx, r, input)
+}
+
+// checkNoMappedIPv4 fails t for an IPv4 address in its IPv4-mapped IPv6 form.
+func checkNoMappedIPv4(t *testing.T, call string, got []netip.AddrPort) {
+	t.Helper()
+	for _, ap := range got {
+		if ap.Addr().Is4In6() {
+			t.Errorf("%s returned %v, an IPv4 address in IPv4-mapped IPv6 form: want %v (netip.Addr.Unmap)", call, ap, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
+			return
+		}
+	}
+}
+
+// resolveAll runs ResolveAll with a context that ends after failAfter, and says how long it took.
+func resolveAll(r *net.Resolver, inputs []string, workers int, perLookup time.Duration) ([]resolve.Result, time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	defer cancel()
+	start := time.Now()
+	results := resolve.ResolveAll(ctx, r, inputs, workers, perLookup)
+	return results, time.Since(start)
+}
+
+// checkInputs fails t unless results has one Result per input, in input order.
+func checkInputs(t *testing.T, call string, inputs []string, results []resolve.Result) {
+	t.Helper()
+	require.Len(t, results, len(inputs), "%s: one Result per input", call)
+	for i, res := range results {
+		if res.Input != inputs[i] {
+			got := make([]string, len(results))
+			for j, r := range results {
+				got[j] = r.Input
+			}
+			t.Fatalf("%s: Result %d has Input %q, want %q: results must be in input order, not the order lookups finish\ngot  %q\nwant %q", call, i, res.Input, inputs[i], got, inputs)
+		}
+	}
 }

@@ -1,7 +1,7 @@
 // Alternate of 09_pipeline: no feeder goroutine: iter.Pull everywhere; Map's workers take
 // inputs themselves under a mutex, Ordered's ranging goroutine keeps a window of 2*workers
-// futures; Shell hands the shell an os.Pipe of its own and stops reading when ctx is done,
-// instead of exec's WaitDelay.
+// futures; Shell reads the shell's StdoutPipe itself (stderr on the same pipe) and stops reading
+// when ctx is done, instead of exec's WaitDelay.
 
 package pipeline
 
@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -159,16 +158,13 @@ func Ordered[T, U any](ctx context.Context, in iter.Seq[T], workers int, f func(
 // Shell runs cmd with "/bin/sh -c cmd", stderr merged into stdout, trailing white space trimmed;
 // ok is true exactly when the command exited with status 0. Cancelling ctx kills the shell.
 func Shell(ctx context.Context, cmd string) (out string, ok bool) {
-	r, w, err := os.Pipe()
+	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
+	r, err := c.StdoutPipe()
 	if err != nil {
 		return "", false
 	}
-	defer r.Close()
-	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
-	c.Stdout, c.Stderr = w, w // an *os.File goes to the shell as it is: one pipe for both
-	err = c.Start()
-	w.Close() // the shell has its own copy; with ours open the reader would never see the end
-	if err != nil {
+	c.Stderr = c.Stdout // StdoutPipe made Stdout the pipe's *os.File: the shell gets it for both
+	if err := c.Start(); err != nil {
 		return "", false
 	}
 	var b strings.Builder
@@ -177,12 +173,12 @@ func Shell(ctx context.Context, cmd string) (out string, ok bool) {
 		defer close(copied)
 		_, _ = io.Copy(&b, r)
 	}()
-	err = c.Wait()
 	select {
 	case <-copied: // everything that held the pipe has closed it
 	case <-ctx.Done(): // killed: a child of the shell may hold the pipe for a long time
 		r.Close()
 		<-copied
 	}
+	err = c.Wait() // only now: Wait closes the pipe's read end
 	return strings.TrimRight(b.String(), " \t\r\n\v\f"), err == nil && ctx.Err() == nil
 }

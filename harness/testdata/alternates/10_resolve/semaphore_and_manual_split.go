@@ -95,7 +95,7 @@ func SocketAddrs(ctx context.Context, r *net.Resolver, hostport string) ([]netip
 		return nil, err
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return []netip.AddrPort{netip.AddrPortFrom(ip, port)}, nil
+		return []netip.AddrPort{netip.AddrPortFrom(ip.Unmap(), port)}, nil
 	}
 	ipAddrs, err := r.LookupIPAddr(ctx, host)
 	if err != nil {
