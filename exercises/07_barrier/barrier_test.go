@@ -3,6 +3,7 @@ package barrier_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,10 +22,15 @@ func TestMain(m *testing.M) { harness.Main(m) }
 // sync.Mutex, and synctest cannot wait for a goroutine that waits for a mutex. To know that a
 // goroutine is waiting inside Wait, the tests look at its stack (runtime.Stack) until it is
 // blocked in package barrier; no test sleeps for a fixed time, and the time limit (patience)
-// only ends a test that has already gone wrong.
+// only ends a test that has already gone wrong. Where a wrong Barrier fails only when goroutines
+// run in one particular order, the test runs on one processor (oneProcessor), where a goroutine
+// goes on running until it blocks: one goroutine then does the steps in the order the test needs.
 
 // patience is how long a test waits for something that should happen at once.
 const patience = 3 * time.Second
+
+// rounds is how many times a test that forces an order on one processor tries it.
+const rounds = 5
 
 // Task 1: New.
 
@@ -99,6 +105,50 @@ func TestWait_ExactlyOneLeaderPerGeneration(t *testing.T) {
 	})
 }
 
+// TestWait_FastGoroutineJoinsTheNextGeneration: the goroutine that completes a generation calls
+// Wait again at once, before the goroutines it released have even run. It belongs to the next
+// generation: the others must still be released, and it must wait for n-1 new arrivals. (The
+// operating system can still interrupt the order the test forces, rarely: so it tries a few
+// times.)
+func TestWait_FastGoroutineJoinsTheNextGeneration(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		oneProcessor(t)
+		for range rounds {
+			n := r.IntN(4) + 2
+			b := newBarrier(t, n)
+			var waiters []*arrival
+			for range n - 1 {
+				waiters = append(waiters, arrive(b, nil))
+			}
+			requireBlocked(t, waiters, fmt.Sprintf("New(%d), generation 1, with %d goroutines in Wait", n, n-1))
+			settle()
+
+			// The fast goroutine: Wait (the nth: it completes generation 1), then Wait again at once.
+			fast := &arrival{done: make(chan response, 1)}
+			first := make(chan response, 1)
+			ids := make(chan int64)
+			go func() {
+				ids <- harness.GoroutineID()
+				first <- response{leader: b.Wait()}
+				fast.done <- response{leader: b.Wait()}
+			}()
+			fast.id = <-ids
+			rs := collect(t, append(waiters, &arrival{id: fast.id, done: first}), fmt.Sprintf(
+				"New(%d), generation 1, after its nth goroutine completed it and at once called Wait again (a fast goroutine of generation 2 must not keep generation 1 waiting: wait for the generation to change, not for the count)", n))
+			assert.Equal(t, 1, leaders(rs), "New(%d), generation 1: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
+
+			requireBlocked(t, []*arrival{fast}, fmt.Sprintf("New(%d), generation 2, with only the fast goroutine in Wait (it came back at once: it belongs to generation 2, not to the one it completed)", n))
+			as := []*arrival{fast}
+			for range n - 1 {
+				as = append(as, arrive(b, nil))
+			}
+			rs = collect(t, as, fmt.Sprintf("New(%d), generation 2, once %d goroutines called Wait", n, n))
+			assert.Equal(t, 1, leaders(rs), "New(%d), generation 2: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
+		}
+	})
+}
+
 func TestWait_ReusableForManyGenerations(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		const gens = 50
@@ -162,20 +212,30 @@ func TestWaitContext_CompletesLikeWait(t *testing.T) {
 		b := newBarrier(t, n)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		for gen := 1; gen <= 5; gen++ {
+		for gen := 1; gen <= 6; gen++ {
+			// The first n-1 goroutines, a random mix of Wait and WaitContext, then the last one:
+			// WaitContext in odd generations, Wait in even ones.
 			var as []*arrival
-			for i := range n {
+			for i := range n - 1 {
 				if i == 0 || r.IntN(2) == 0 {
 					as = append(as, arrive(b, ctx))
 				} else {
 					as = append(as, arrive(b, nil))
 				}
 			}
-			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, Wait and WaitContext at once", n, gen))
+			last := "Wait"
+			requireBlocked(t, as, fmt.Sprintf("New(%d), generation %d, with %d goroutines in Wait and WaitContext", n, gen, n-1))
+			if gen%2 == 1 {
+				last = "WaitContext"
+				as = append(as, arrive(b, ctx))
+			} else {
+				as = append(as, arrive(b, nil))
+			}
+			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, Wait and WaitContext, the last one a %s", n, gen, last))
 			for _, res := range rs {
 				assert.NoError(t, res.err, "New(%d), generation %d: WaitContext with a context that is not done", n, gen)
 			}
-			assert.Equal(t, 1, leaders(rs), "New(%d), generation %d: leaders among the goroutines of Wait and WaitContext, want exactly 1", n, gen)
+			assert.Equal(t, 1, leaders(rs), "New(%d), generation %d, the last goroutine in a %s: leaders among the goroutines of Wait and WaitContext, want exactly 1", n, gen, last)
 		}
 	})
 }
@@ -190,28 +250,32 @@ func TestWaitContext_ReturnsCtxErrWhenDoneFirst(t *testing.T) {
 		requireBlocked(t, []*arrival{a}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
 		cancel()
 		r := collect(t, []*arrival{a}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext after its context was cancelled returned a nil error", n)
 		assert.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
 		assert.False(t, r.leader, "New(%d): WaitContext after its context was cancelled: leader = true, want false", n)
 
 		// A context that is already done: the goroutine cannot complete the generation.
 		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext with a context already cancelled returned a nil error", n)
 		assert.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
 
 		expired, stop := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 		defer stop()
 		r = collect(t, []*arrival{arrive(b, expired)}, fmt.Sprintf("New(%d): WaitContext with a deadline in the past", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext with a deadline in the past returned a nil error", n)
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "New(%d): WaitContext with a deadline in the past should return ctx.Err()", n)
 	})
 }
 
 func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		n := harness.Rand(t).IntN(5) + 2
+		n := harness.Rand(t).IntN(5) + 3 // the quitter, and at least one goroutine waiting with it
 		b := newBarrier(t, n)
 
-		// One of n-1 waiting goroutines gives up...
+		// One of n-1 waiting goroutines, the first one to arrive, gives up...
 		ctx, cancel := context.WithCancel(context.Background())
 		quitter := arrive(b, ctx)
+		requireBlocked(t, []*arrival{quitter}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
 		var waiters []*arrival
 		for range n - 2 {
 			waiters = append(waiters, arrive(b, nil))
@@ -219,6 +283,7 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
 		cancel()
 		r := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext after its context was cancelled returned a nil error", n)
 		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
 
 		// ...so n-1 goroutines waiting are not enough...
@@ -227,12 +292,13 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		// ...and the nth completes the generation.
 		waiters = append(waiters, arrive(b, nil))
 		rs := collect(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, once %d goroutines called Wait", n, n))
-		assert.Equal(t, 1, leaders(rs), "New(%d) after one WaitContext withdrew: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
+		assert.Equal(t, 1, leaders(rs), "New(%d) after the first goroutine to arrive withdrew from WaitContext: leaders among the %d goroutines that returned from Wait, want exactly 1 (the one that withdrew was not counted, so it cannot have been the leader)", n, n)
 
 		// A WaitContext whose context is already done withdraws at once.
 		ctx, cancel = context.WithCancel(context.Background())
 		cancel()
 		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext with a context already cancelled returned a nil error", n)
 		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
 		waiters = nil
 		for range n - 1 {
@@ -242,6 +308,90 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		waiters = append(waiters, arrive(b, nil))
 		rs = collect(t, waiters, fmt.Sprintf("New(%d), the generation after a WaitContext withdrew, once %d goroutines called Wait", n, n))
 		assert.Equal(t, 1, leaders(rs), "New(%d), the generation after a WaitContext withdrew: leaders, want exactly 1", n)
+	})
+}
+
+// TestWaitContext_CancelDoesNotReleaseTheOthers: when one goroutine's context is done, the
+// others, in Wait and in WaitContext with a context that is not done, go on waiting. A Barrier
+// built on a sync.Cond wakes every waiter for that cancellation: each must check again whether
+// its generation is over (a for loop around Cond.Wait, not an if).
+func TestWaitContext_CancelDoesNotReleaseTheOthers(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		n := harness.Rand(t).IntN(4) + 4
+		b := newBarrier(t, n)
+		live, stop := context.WithCancel(context.Background())
+		defer stop()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		quitter := arrive(b, ctx)
+		waiters := []*arrival{arrive(b, nil), arrive(b, live)}
+		for range n - 4 {
+			waiters = append(waiters, arrive(b, nil))
+		}
+		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait or WaitContext", n, n-1))
+		cancel()
+		r := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
+		require.Error(t, r.err, "New(%d): WaitContext after its context was cancelled returned a nil error", n)
+		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
+		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one goroutine's WaitContext was cancelled, with %d others in Wait and in WaitContext with a context that is not done (the cancellation of one is no reason for the others to return)", n, n-2))
+
+		// Two more complete the generation: the quitter was not counted.
+		waiters = append(waiters, arrive(b, nil))
+		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, with %d goroutines waiting", n, n-1))
+		waiters = append(waiters, arrive(b, nil))
+		rs := collect(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, once %d goroutines waited", n, n))
+		for _, res := range rs {
+			assert.NoError(t, res.err, "New(%d): WaitContext with a context that is not done, in a generation that completed", n)
+		}
+		assert.Equal(t, 1, leaders(rs), "New(%d) after one WaitContext withdrew: leaders among the %d goroutines that returned, want exactly 1", n, n)
+	})
+}
+
+// TestWaitContext_CancelledAsTheGenerationCompletes: a goroutine's context is cancelled by the
+// last goroutine of its generation, which then arrives before the cancelled one has run again. Either
+// outcome is allowed, never both: if WaitContext returns ctx.Err(), the goroutine was not
+// counted and the generation is still waiting for one more; if the generation completed with
+// it, WaitContext returns a nil error. (The operating system can still interrupt the order the
+// test forces, rarely: so it tries a few times.)
+func TestWaitContext_CancelledAsTheGenerationCompletes(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		oneProcessor(t)
+		for range rounds {
+			n := r.IntN(4) + 2
+			b := newBarrier(t, n)
+			var waiters []*arrival
+			for range n - 2 {
+				waiters = append(waiters, arrive(b, nil))
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			quitter := arrive(b, ctx)
+			requireBlocked(t, append(waiters, quitter), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
+			// The nth goroutine cancels the quitter's context and calls Wait at once: on one
+			// processor, the quitter cannot run in between.
+			settle()
+			nth := &arrival{done: make(chan response, 1)}
+			ids := make(chan int64)
+			go func() {
+				ids <- harness.GoroutineID()
+				cancel()
+				nth.done <- response{leader: b.Wait()}
+			}()
+			nth.id = <-ids
+			waiters = append(waiters, nth)
+			res := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext cancelled as the nth goroutine arrived", n))[0]
+			if res.err == nil {
+				rs := collect(t, waiters, fmt.Sprintf("New(%d): once WaitContext returned a nil error (it was counted), the other %d goroutines", n, n-1))
+				assert.Equal(t, 1, leaders(append(rs, res)), "New(%d), a generation completed with a WaitContext cancelled at that moment: leaders, want exactly 1", n)
+				continue
+			}
+			assert.ErrorIs(t, res.err, context.Canceled, "New(%d): WaitContext cancelled as the nth goroutine arrived", n)
+			assert.False(t, res.leader, "New(%d): WaitContext returned leader = true with an error", n)
+			requireBlocked(t, waiters, fmt.Sprintf("New(%d): WaitContext returned ctx.Err() as the nth goroutine arrived, so it withdrew: the other %d goroutines must go on waiting (a goroutine that got an error was not counted; check, under the lock, whether the generation completed before you withdraw)", n, n-1))
+			waiters = append(waiters, arrive(b, nil))
+			rs := collect(t, waiters, fmt.Sprintf("New(%d): after a WaitContext withdrew, once %d goroutines called Wait", n, n))
+			assert.Equal(t, 1, leaders(rs), "New(%d): after a WaitContext withdrew: leaders, want exactly 1", n)
+		}
 	})
 }
 
@@ -357,4 +507,22 @@ func panicMessage(f func()) (msg string, panicked bool) {
 	}()
 	f()
 	return "", false
+}
+
+// oneProcessor runs the rest of t with GOMAXPROCS=1: goroutines then run one at a time, and a
+// goroutine that wakes others up (by a channel, a sync.Cond, a context) goes on running until it
+// blocks; which of the woken ones runs first is not decided (the race detector shuffles them).
+// Only a garbage collection, or a goroutine running for more than its time slice (10ms), can
+// interrupt the running one: settle makes both unlikely just before the order matters.
+func oneProcessor(t *testing.T) {
+	t.Helper()
+	prev := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+}
+
+// settle collects garbage, so that no collection is due in the next few steps, then yields, so
+// that the calling goroutine comes back with a whole time slice ahead of it.
+func settle() {
+	runtime.GC()
+	runtime.Gosched()
 }

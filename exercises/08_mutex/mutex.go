@@ -106,7 +106,8 @@ func NewCache[K comparable, V any](compute func(K) V) *Cache[K, V] {
 // Get returns compute(k), calling compute at most once per key over the Cache's life, even for
 // concurrent Gets of one key: those wait for that one computation and return its value. Computes
 // of different keys run in parallel: compute is never called while a lock shared by all keys is
-// held.
+// held. If compute panics, the Get that called it panics with the same value, and no Get waits
+// forever for that computation (what the Gets waiting for it return is not specified).
 func (c *Cache[K, V]) Get(k K) V {
 	// TODO: implement.
 	var zero V

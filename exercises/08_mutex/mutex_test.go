@@ -20,56 +20,6 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
-const failAfter = 3 * time.Second
-
-// withBounded calls m.With(f) in a goroutine and fails the test if it has not returned within
-// failAfter: a With that waits for a lock nobody will release fails here, with a clear message,
-// rather than in the watchdog.
-func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- m.With(f) }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(failAfter):
-		t.Fatalf("%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, failAfter)
-		return nil
-	}
-}
-
-// panicOf calls f and returns the value it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
-}
-
-// boom is what the tests' functions panic with: a comparable value the test can recognise.
-type boom struct{ token uint64 }
-
-// waitUntilBlocked polls the goroutine dump until n goroutines that have call in their stack are
-// blocked (waiting on a lock, a channel, ...), counting the returned() calls that have already
-// returned as well, or fails the test. It is how the tests know that concurrent calls have
-// really arrived and are waiting, without sleeping for a guessed time.
-func waitUntilBlocked(t *testing.T, call string, n int, returned func() int, what string) {
-	t.Helper()
-	deadline := time.Now().Add(failAfter)
-	for {
-		got := countBlocked(call) + returned()
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: only %d of %d calls were waiting after %v", what, got, n, failAfter)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func countBlocked(call string) int { return len(harness.Blocked(call)) }
-
 // Task 1: Mutex.
 
 func TestMutex_WithChangesTheValue(t *testing.T) {
@@ -177,6 +127,7 @@ func TestMutex_PanicPoisons(t *testing.T) {
 		for i := range 3 {
 			ran := false
 			err := withBounded(t, m, func(*int) { ran = true }, "With after f panicked")
+			require.Error(t, err, "With number %d after f panicked returned a nil error, want ErrPoisoned", i+1)
 			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With number %d after f panicked", i+1)
 			assert.False(t, ran, "With number %d after f panicked called f: a poisoned Mutex must not", i+1)
 		}
@@ -185,6 +136,7 @@ func TestMutex_PanicPoisons(t *testing.T) {
 		go func() { errs <- m.With(func(*int) {}) }()
 		select {
 		case err := <-errs:
+			require.Error(t, err, "With from another goroutine after f panicked returned a nil error, want ErrPoisoned")
 			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With from another goroutine after f panicked")
 		case <-time.After(failAfter):
 			t.Fatalf("With from another goroutine after f panicked did not return within %v: the panic must release the lock", failAfter)
@@ -227,20 +179,27 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 		case got := <-holder:
 			t.Fatalf("With(f) returned (panic: %v) without calling f", got)
 		}
-		// A second goroutine calls With while the first holds the lock.
-		ran := false
-		waiter := make(chan error, 1)
-		go func() { waiter <- m.With(func(*int) { ran = true }) }()
-		waitUntilBlocked(t, ".(*Mutex[...]).With(", 2, func() int { return len(waiter) }, "With from 2 goroutines, the first holding the lock")
+		// Other goroutines call With while the first holds the lock.
+		k := 2 + harness.Rand(t).IntN(3)
+		var ran atomic.Int64
+		waiters := make(chan error, k)
+		for range k {
+			go func() { waiters <- m.With(func(*int) { ran.Add(1) }) }()
+		}
+		waitUntilBlocked(t, ".(*Mutex[...]).With(", 1+k, func() int { return len(waiters) }, fmt.Sprintf("With from %d goroutines, the first holding the lock", 1+k))
 		close(gate) // the holder's f panics now
 		assert.Equal(t, boom{2}, <-holder, "the holder's With should re-panic with f's value")
-		select {
-		case err := <-waiter:
-			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With that waited for the lock while the holder's f panicked: poison before you unlock")
-			assert.False(t, ran, "With that waited for the lock while the holder's f panicked called f: poison before you unlock")
-		case <-time.After(failAfter):
-			t.Fatalf("With that waited for the lock while the holder's f panicked did not return within %v: the panic must release the lock", failAfter)
+		timeout := time.After(failAfter)
+		for i := range k {
+			select {
+			case err := <-waiters:
+				require.Error(t, err, "With that waited for the lock while the holder's f panicked returned a nil error, want ErrPoisoned")
+				assert.ErrorIs(t, err, mutex.ErrPoisoned, "With that waited for the lock while the holder's f panicked: poison before you unlock")
+			case <-timeout:
+				t.Fatalf("%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, failAfter)
+			}
 		}
+		assert.Zero(t, ran.Load(), "Withs that waited for the lock while the holder's f panicked called f %d times: poison before you unlock", ran.Load())
 	})
 }
 
@@ -254,10 +213,12 @@ func TestMutex_ClearPoisonMakesItUsable(t *testing.T) {
 
 		for round := range 2 + r.IntN(3) {
 			_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{3}) }) })
-			require.ErrorIs(t, withBounded(t, m, func(*int) {}, "With after f panicked"), mutex.ErrPoisoned, "round %d: With after f panicked", round+1)
+			err := withBounded(t, m, func(*int) {}, "With after f panicked")
+			require.Error(t, err, "round %d: With after f panicked returned a nil error, want ErrPoisoned", round+1)
+			require.ErrorIs(t, err, mutex.ErrPoisoned, "round %d: With after f panicked", round+1)
 			m.ClearPoison()
 			want := r.IntN(1000)
-			err := withBounded(t, m, func(v *int) { *v = want }, "With after ClearPoison")
+			err = withBounded(t, m, func(v *int) { *v = want }, "With after ClearPoison")
 			require.NoError(t, err, "round %d: With after ClearPoison", round+1)
 			got := -1
 			require.NoError(t, m.With(func(v *int) { got = *v }))
@@ -266,35 +227,82 @@ func TestMutex_ClearPoisonMakesItUsable(t *testing.T) {
 	})
 }
 
+// TestMutex_ConcurrentWithAndClearPoison calls every method of one Mutex from several goroutines
+// released at the same moment: With that changes the value, With whose f panics, ClearPoison.
+// Every access to the Mutex's state must be under its lock: the race detector reports one that
+// is not, whichever goroutine runs first. Each With either ran f (nil) or did not (ErrPoisoned).
+func TestMutex_ConcurrentWithAndClearPoison(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		g, n := 3+r.IntN(3), 20+r.IntN(20)
+		m := mutex.New(0)
+		require.NotNil(t, m, "New(0) returned nil")
+		var ran, returnedNil atomic.Int64
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range 3 * g {
+			wg.Go(func() {
+				<-start
+				for range n {
+					switch i % 3 {
+					case 0: // adds one
+						err := m.With(func(v *int) { ran.Add(1); *v++ })
+						if err == nil {
+							returnedNil.Add(1)
+						} else if !errors.Is(err, mutex.ErrPoisoned) {
+							t.Errorf("With(v++) from %d goroutines, with panics and ClearPoison in others: %v, want nil or ErrPoisoned", 3*g, err)
+						}
+					case 1: // panics
+						_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{4}) }) })
+					case 2:
+						m.ClearPoison()
+					}
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		assert.Equal(t, ran.Load(), returnedNil.Load(), "With(v++) from %d goroutines at once with panics and ClearPoison: calls that ran f, want exactly the calls that returned nil", 3*g)
+		m.ClearPoison()
+		got := -1
+		require.NoError(t, withBounded(t, m, func(v *int) { got = *v }, "With after ClearPoison"), "With after ClearPoison")
+		assert.EqualValues(t, returnedNil.Load(), got, "the value after With(v++) returned nil %d times (with panics and ClearPoison in other goroutines at once)", returnedNil.Load())
+	})
+}
+
 // Task 2: Bank.
 
-// randomBalances returns 3 to 6 accounts with random balances.
-func randomBalances(t *testing.T) map[string]int {
-	r := harness.Rand(t)
-	balances := map[string]int{}
-	for _, name := range []string{"alice", "bob", "carol", "dave", "erin", "frank"}[:3+r.IntN(4)] {
-		balances[name] = 10 + r.IntN(1000)
-	}
-	return balances
-}
+// TestErrors_SentinelsAreDistinctAndReturned: every check against ErrPoisoned, ErrNoAccount and
+// ErrInsufficientFunds means something only if they are errors, different ones, and each is
+// what its call returns.
+func TestErrors_SentinelsAreDistinctAndReturned(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		b := mutex.NewBank(map[string]int{"alice": 10, "bob": 0})
+		require.NotNil(t, b, "NewBank returned nil")
+		m := mutex.New(0)
+		require.NotNil(t, m, "New(0) returned nil")
 
-func sum(balances map[string]int) int {
-	total := 0
-	for _, b := range balances {
-		total += b
-	}
-	return total
-}
-
-// assertBalances checks every account of want against b.Balance.
-func assertBalances(t *testing.T, b *mutex.Bank, want map[string]int, after string) {
-	t.Helper()
-	for name, w := range want {
-		got, err := b.Balance(name)
-		if assert.NoError(t, err, "%s: Balance(%q)", after, name) {
-			assert.Equal(t, w, got, "%s: Balance(%q)", after, name)
+		sentinels := map[string]error{"ErrPoisoned": mutex.ErrPoisoned, "ErrNoAccount": mutex.ErrNoAccount, "ErrInsufficientFunds": mutex.ErrInsufficientFunds}
+		for name, err := range sentinels {
+			require.NotNil(t, err, "%s is nil: a nil sentinel matches every nil error, so errors.Is(nil, %s) is true", name, name)
+			assert.NotEmpty(t, err.Error(), "%s.Error()", name)
+			for other, err2 := range sentinels {
+				if other != name {
+					assert.False(t, errors.Is(err, err2), "errors.Is(%s, %s) = true: they must be different errors", name, other)
+				}
+			}
 		}
-	}
+
+		returned := map[string]error{}
+		returned["ErrNoAccount"] = b.Transfer("alice", "mallory", 1)
+		returned["ErrInsufficientFunds"] = b.Transfer("alice", "bob", 11)
+		_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{5}) }) })
+		returned["ErrPoisoned"] = withBounded(t, m, func(*int) {}, "With after f panicked")
+		for name, err := range returned {
+			require.Error(t, err, "the call that should return %s returned a nil error", name)
+			assert.ErrorIs(t, err, sentinels[name], "the call that should return %s", name)
+		}
+	})
 }
 
 func TestBank_BalanceAndTotal(t *testing.T) {
@@ -305,6 +313,7 @@ func TestBank_BalanceAndTotal(t *testing.T) {
 		assertBalances(t, b, balances, "NewBank")
 		assert.Equal(t, sum(balances), b.Total(), "NewBank(%v).Total()", balances)
 		_, err := b.Balance("mallory")
+		require.Error(t, err, "Balance(%q), not an account, returned a nil error", "mallory")
 		assert.ErrorIs(t, err, mutex.ErrNoAccount, "Balance(%q), not an account", "mallory")
 	})
 }
@@ -321,6 +330,7 @@ func TestBank_NewBankCopiesTheMap(t *testing.T) {
 		balances["mallory"] = 5
 		assertBalances(t, b, want, "after the caller changed the map given to NewBank")
 		_, err := b.Balance("mallory")
+		require.Error(t, err, "Balance(%q), added to the caller's map after NewBank, returned a nil error", "mallory")
 		assert.ErrorIs(t, err, mutex.ErrNoAccount, "Balance(%q), added to the caller's map after NewBank", "mallory")
 		assert.Equal(t, sum(want), b.Total(), "Total() after the caller changed the map given to NewBank")
 	})
@@ -369,11 +379,13 @@ func TestBank_TransferWithUnknownAccount(t *testing.T) {
 		require.NotNil(t, b, "NewBank returned nil")
 		for _, tr := range []struct{ from, to string }{{"alice", "mallory"}, {"mallory", "alice"}, {"mallory", "trudy"}} {
 			err := b.Transfer(tr.from, tr.to, 1)
+			require.Error(t, err, "Transfer(%q, %q, 1) returned a nil error, want ErrNoAccount", tr.from, tr.to)
 			assert.ErrorIs(t, err, mutex.ErrNoAccount, "Transfer(%q, %q, 1)", tr.from, tr.to)
 			assertBalances(t, b, want, fmt.Sprintf("after Transfer(%q, %q, 1)", tr.from, tr.to))
 		}
 		for _, name := range []string{"mallory", "trudy"} {
 			_, err := b.Balance(name)
+			require.Error(t, err, "Balance(%q) after a failed transfer to it returned a nil error: Transfer must not open accounts", name)
 			assert.ErrorIs(t, err, mutex.ErrNoAccount, "Balance(%q) after a failed transfer to it: Transfer must not open accounts", name)
 		}
 		assert.Equal(t, sum(want), b.Total(), "Total() after transfers with unknown accounts")
@@ -387,6 +399,7 @@ func TestBank_InsufficientFundsChangesNothing(t *testing.T) {
 		require.NotNil(t, b, "NewBank returned nil")
 		too := want["alice"] + 1 + harness.Rand(t).IntN(100)
 		err := b.Transfer("alice", "bob", too)
+		require.Error(t, err, "Transfer(%q, %q, %d) with %d in %q returned a nil error, want ErrInsufficientFunds", "alice", "bob", too, want["alice"], "alice")
 		assert.ErrorIs(t, err, mutex.ErrInsufficientFunds, "Transfer(%q, %q, %d) with %d in %q", "alice", "bob", too, want["alice"], "alice")
 		assertBalances(t, b, want, fmt.Sprintf("after Transfer(%q, %q, %d) failed", "alice", "bob", too))
 		assert.Equal(t, sum(want), b.Total(), "Total() after a failed transfer")
@@ -400,6 +413,7 @@ func TestBank_ConcurrentTransfersNeverOverdraw(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		// One sender per processor, so that they really run at the same moment.
+		atLeastProcessors(t, 4)
 		senders := max(2, min(runtime.GOMAXPROCS(0), runtime.NumCPU()))
 		const rounds = 200
 		for round := range rounds {
@@ -426,7 +440,7 @@ func TestBank_ConcurrentTransfersNeverOverdraw(t *testing.T) {
 					err := b.Transfer("alice", to, amount)
 					if err == nil {
 						succeeded.Add(1)
-					} else {
+					} else { // err is not nil here
 						assert.ErrorIs(t, err, mutex.ErrInsufficientFunds, "Transfer(%q, %q, %d) with %d in %q", "alice", to, amount, have, "alice")
 					}
 				})
@@ -443,15 +457,28 @@ func TestBank_ConcurrentTransfersNeverOverdraw(t *testing.T) {
 }
 
 // TestBank_OppositeTransfersNeverDeadlock runs transfers alice->bob and bob->alice from many
-// goroutines at once, while another goroutine keeps reading both balances.
+// goroutines at once, on at least 4 processors even under -cpu 1, while another goroutine keeps
+// reading both balances. Transfers that lock their from account first and then their to account
+// end up, in a few hundred transfers, each holding the lock the other one wants: the test looks
+// for that moment (every one of its goroutines blocked inside your code, so none can ever
+// release a lock) and fails at once, however slow the machine.
 func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
-		const perDirection, transfers = 4, 1500
+		const perDirection, transfers = 4, 2000
+		atLeastProcessors(t, 4)
 		start := map[string]int{"alice": 50 + r.IntN(50), "bob": 50 + r.IntN(50), "carol": r.IntN(50)}
 		b := mutex.NewBank(start)
 		require.NotNil(t, b, "NewBank returned nil")
 		total := sum(start)
+
+		// Each goroutine of the test says who it is, and when it is done.
+		const goroutines = 2*perDirection + 1
+		var ids [goroutines]atomic.Int64
+		var finished [goroutines]atomic.Bool
+		var progress atomic.Int64 // calls of Transfer and Balance that returned
+		var ready sync.WaitGroup
+		ready.Add(goroutines)
 
 		gate := make(chan struct{})
 		var wg sync.WaitGroup
@@ -466,11 +493,15 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 				amounts[k] = 1 + r.IntN(20)
 			}
 			wg.Go(func() {
+				defer finished[i].Store(true)
+				ids[i].Store(harness.GoroutineID())
+				ready.Done()
 				<-gate
 				for _, amount := range amounts {
 					if err := b.Transfer(from, to, amount); err != nil && !errors.Is(err, mutex.ErrInsufficientFunds) {
 						unexpected.CompareAndSwap(nil, fmt.Sprintf("Transfer(%q, %q, %d) = %v", from, to, amount, err))
 					}
+					progress.Add(1)
 				}
 			})
 		}
@@ -481,6 +512,9 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 		observed := make(chan string, 1)
 		go func() {
 			defer close(observed)
+			defer finished[goroutines-1].Store(true)
+			ids[goroutines-1].Store(harness.GoroutineID())
+			ready.Done()
 			<-gate
 			for {
 				for _, name := range []string{"alice", "bob"} {
@@ -488,6 +522,7 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 						observed <- fmt.Sprintf("Balance(%q) = %d, %v during the transfers", name, v, err)
 						return
 					}
+					progress.Add(1)
 				}
 				select {
 				case <-transfersDone:
@@ -497,11 +532,38 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 			}
 		}()
 
+		ready.Wait()
 		close(gate)
-		select {
-		case <-transfersDone:
-		case <-time.After(failAfter):
-			t.Fatalf("%d goroutines sending alice->bob and %d sending bob->alice did not finish within %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, failAfter)
+		// A deadlock: every goroutine still running is blocked inside package mutex, and stays
+		// so (a goroutine can also wait a moment for the garbage collector) while no call returns.
+		var stuckSince time.Time
+		for last := int64(-1); ; time.Sleep(time.Millisecond) {
+			select {
+			case <-transfersDone:
+			default:
+				now := progress.Load()
+				blocked := harness.Blocked("/exercises/08_mutex.")
+				running, stuck := 0, 0
+				for i := range goroutines {
+					if !finished[i].Load() {
+						running++
+						if blocked[ids[i].Load()] {
+							stuck++
+						}
+					}
+				}
+				switch {
+				case running == 0 || stuck < running || now != last:
+					stuckSince = time.Time{}
+				case stuckSince.IsZero():
+					stuckSince = time.Now()
+				case time.Since(stuckSince) > 200*time.Millisecond:
+					t.Fatalf("%d goroutines sending alice->bob and %d sending bob->alice (and one reading balances) are all blocked in your code, and none has returned for %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, time.Since(stuckSince).Round(time.Millisecond))
+				}
+				last = now
+				continue
+			}
+			break
 		}
 		if msg, ok := <-observed; ok {
 			t.Errorf("%s: a balance never goes below zero", msg)
@@ -517,6 +579,74 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 		}
 		assertBalances(t, b, map[string]int{"carol": start["carol"]}, "after transfers between alice and bob only")
 		assert.Equal(t, total, b.Total(), "Total() after %d concurrent transfers in both directions", 2*perDirection*transfers)
+	})
+}
+
+// TestBank_BalanceAndTotalWhileTransfersRun reads Balance and Total from goroutines released at
+// the same moment as transfers in both directions: every balance read is >= 0, every Total is
+// the starting total (a Total is the sum at one moment: money on its way between two accounts
+// is counted once), and the race detector reports a balance read or written without its lock.
+func TestBank_BalanceAndTotalWhileTransfersRun(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		start := map[string]int{"alice": 50 + r.IntN(50), "bob": 50 + r.IntN(50), "carol": 50 + r.IntN(50)}
+		b := mutex.NewBank(start)
+		require.NotNil(t, b, "NewBank returned nil")
+		total := sum(start)
+		names := []string{"alice", "bob", "carol"}
+		const transfers = 1000
+		atLeastProcessors(t, 4)
+
+		gate := make(chan struct{})
+		var transfersWG, readersWG sync.WaitGroup
+		for i := range 6 {
+			from, to := names[i%3], names[(i+1+i/3)%3]
+			amounts := make([]int, transfers)
+			for k := range amounts {
+				amounts[k] = 1 + r.IntN(30)
+			}
+			transfersWG.Go(func() {
+				<-gate
+				for _, amount := range amounts {
+					err := b.Transfer(from, to, amount)
+					if err != nil && !errors.Is(err, mutex.ErrInsufficientFunds) {
+						t.Errorf("Transfer(%q, %q, %d) = %v: the only error expected here is ErrInsufficientFunds", from, to, amount, err)
+					}
+				}
+			})
+		}
+		done := make(chan struct{})
+		var badTotal, badBalance atomic.Value
+		for i := range 2 {
+			readersWG.Go(func() {
+				<-gate
+				for {
+					if got := b.Total(); got != total {
+						badTotal.CompareAndSwap(nil, got)
+					}
+					name := names[i]
+					if v, err := b.Balance(name); err != nil || v < 0 {
+						badBalance.CompareAndSwap(nil, fmt.Sprintf("Balance(%q) = %d, %v", name, v, err))
+					}
+					select {
+					case <-done:
+						return
+					default:
+					}
+				}
+			})
+		}
+		close(gate)
+		transfersWG.Wait()
+		close(done)
+		readersWG.Wait()
+		if got := badTotal.Load(); got != nil {
+			t.Errorf("Total() = %v while transfers ran, want %d: transfers never change the total, and Total must not count money on its way between two accounts (hold every account's lock at once)", got, total)
+		}
+		if msg := badBalance.Load(); msg != nil {
+			t.Errorf("%v while transfers ran: a balance is never below zero", msg)
+		}
+		assert.Equal(t, total, b.Total(), "Total() after %d concurrent transfers", 6*transfers)
 	})
 }
 
@@ -603,4 +733,189 @@ func TestCache_DifferentKeysComputeInParallel(t *testing.T) {
 		got := []string{<-results, <-results}
 		assert.ElementsMatch(t, []string{"a=A", "b=B"}, got, "Get(%q) and Get(%q) at once", "a", "b")
 	})
+}
+
+// TestCache_ConcurrentGetsOfManyKeys calls Get from goroutines released at the same moment, each
+// first for a key of its own, then for keys the others ask for too: every key is computed once,
+// every Get returns its key's value, and the race detector reports a map read or written
+// without the Cache's lock (a "fast path" that looks the key up before locking, say).
+func TestCache_ConcurrentGetsOfManyKeys(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		g := 4 + r.IntN(4)
+		offset := r.IntN(1000)
+		var mu sync.Mutex
+		calls := map[int]int{}
+		c := mutex.NewCache(func(k int) int {
+			mu.Lock()
+			calls[k]++
+			mu.Unlock()
+			return 3*k + offset
+		})
+		require.NotNil(t, c, "NewCache returned nil")
+		gate := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range g {
+			keys := []int{100 + i}
+			for range 20 {
+				keys = append(keys, r.IntN(2*g))
+			}
+			wg.Go(func() {
+				<-gate
+				for _, k := range keys {
+					if got := c.Get(k); got != 3*k+offset {
+						t.Errorf("Get(%d) from %d goroutines at once = %d, want %d", k, g, got, 3*k+offset)
+					}
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		for k, n := range calls {
+			assert.Equal(t, 1, n, "compute(%d) calls after Gets of it from %d goroutines at once, want 1", k, g)
+		}
+	})
+}
+
+// TestCache_PanicInComputeReachesItsGet: when compute panics, the Get that called it panics with
+// the same value, and a Get of the same key that was waiting for that computation does not wait
+// forever (what it returns is not specified). Other keys are not affected.
+func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		want := boom{harness.Rand(t).Uint64()}
+		gate := make(chan struct{})
+		var calls atomic.Int64
+		c := mutex.NewCache(func(k string) string {
+			if k == "bad" && calls.Add(1) == 1 {
+				<-gate
+				panic(want)
+			}
+			return strings.ToUpper(k)
+		})
+		require.NotNil(t, c, "NewCache returned nil")
+		var once sync.Once
+		openGate := func() { once.Do(func() { close(gate) }) }
+		t.Cleanup(openGate)
+
+		first := make(chan any, 1)
+		go func() { first <- panicOf(func() { c.Get("bad") }) }()
+		waitUntilBlocked(t, ".(*Cache[...]).Get(", 1, func() int { return len(first) }, fmt.Sprintf("Get(%q) while compute(%q) runs", "bad", "bad"))
+		second := make(chan any, 1)
+		go func() { second <- panicOf(func() { c.Get("bad") }) }()
+		waitUntilBlocked(t, ".(*Cache[...]).Get(", 2, func() int { return len(first) + len(second) }, fmt.Sprintf("a second Get(%q) while the first one's compute runs", "bad"))
+		openGate() // compute panics now
+		select {
+		case got := <-first:
+			assert.Equal(t, want, got, "Get(%q) whose compute panicked: the caller should recover the value compute panicked with", "bad")
+		case <-time.After(failAfter):
+			t.Fatalf("Get(%q) whose compute panicked did not return within %v", "bad", failAfter)
+		}
+		select {
+		case <-second:
+		case <-time.After(failAfter):
+			t.Fatalf("a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", failAfter)
+		}
+		done := make(chan string, 1)
+		go func() { done <- c.Get("good") }()
+		select {
+		case got := <-done:
+			assert.Equal(t, "GOOD", got, "Get(%q) after compute(%q) panicked", "good", "bad")
+		case <-time.After(failAfter):
+			t.Fatalf("Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", failAfter)
+		}
+	})
+}
+
+// Helpers.
+
+// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
+const failAfter = 3 * time.Second
+
+// withBounded calls m.With(f) in a goroutine and fails the test if it has not returned within
+// failAfter: a With that waits for a lock nobody will release fails here, with a clear message,
+// rather than in the watchdog.
+func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- m.With(f) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(failAfter):
+		t.Fatalf("%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, failAfter)
+		return nil
+	}
+}
+
+// panicOf calls f and returns the value it panicked with, or nil.
+func panicOf(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
+}
+
+// boom is what the tests' functions panic with: a comparable value the test can recognise.
+type boom struct{ token uint64 }
+
+// waitUntilBlocked polls the goroutine dump until n goroutines that have call in their stack are
+// blocked (waiting on a lock, a channel, ...), counting the returned() calls that have already
+// returned as well, or fails the test. It is how the tests know that concurrent calls have
+// really arrived and are waiting, without sleeping for a guessed time.
+func waitUntilBlocked(t *testing.T, call string, n int, returned func() int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(failAfter)
+	for {
+		got := countBlocked(call) + returned()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: only %d of %d calls were waiting after %v", what, got, n, failAfter)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func countBlocked(call string) int { return len(harness.Blocked(call)) }
+
+// randomBalances returns 3 to 6 accounts with random balances.
+func randomBalances(t *testing.T) map[string]int {
+	t.Helper()
+	r := harness.Rand(t)
+	balances := map[string]int{}
+	for _, name := range []string{"alice", "bob", "carol", "dave", "erin", "frank"}[:3+r.IntN(4)] {
+		balances[name] = 10 + r.IntN(1000)
+	}
+	return balances
+}
+
+func sum(balances map[string]int) int {
+	total := 0
+	for _, b := range balances {
+		total += b
+	}
+	return total
+}
+
+// assertBalances checks every account of want against b.Balance.
+func assertBalances(t *testing.T, b *mutex.Bank, want map[string]int, after string) {
+	t.Helper()
+	for name, w := range want {
+		got, err := b.Balance(name)
+		if assert.NoError(t, err, "%s: Balance(%q)", after, name) {
+			assert.Equal(t, w, got, "%s: Balance(%q)", after, name)
+		}
+	}
+}
+
+// atLeastProcessors runs the rest of t with GOMAXPROCS >= n, so that goroutines really run at
+// the same moment, and are interrupted at any point, even under -cpu 1.
+func atLeastProcessors(t *testing.T, n int) {
+	t.Helper()
+	if prev := runtime.GOMAXPROCS(0); prev < n {
+		runtime.GOMAXPROCS(n)
+		t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	}
 }
