@@ -15,6 +15,6 @@ import (
 func FailStuck(t testing.TB, format string, args ...any) {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(1)
-	skip := map[int64]bool{currentGoroutineID(): true}
-	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), filepath.Dir(file), -1, skip))
+	// The calling goroutine is the test's: where it waits is the line that calls FailStuck.
+	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), filepath.Dir(file), currentGoroutineID(), nil))
 }

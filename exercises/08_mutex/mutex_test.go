@@ -558,7 +558,8 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 				case stuckSince.IsZero():
 					stuckSince = time.Now()
 				case time.Since(stuckSince) > 200*time.Millisecond:
-					t.Fatalf("%d goroutines sending alice->bob and %d sending bob->alice (and one reading balances) are all blocked in your code, and none has returned for %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, time.Since(stuckSince).Round(time.Millisecond))
+					harness.FailStuck(t, "%d goroutines sending alice->bob and %d sending bob->alice (and one reading balances) are all blocked in your code, and none has returned for %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, time.Since(stuckSince).Round(time.Millisecond))
+					t.FailNow()
 				}
 				last = now
 				continue
