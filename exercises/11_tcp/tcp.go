@@ -28,14 +28,18 @@ var ErrServerClosed = errors.New("tcp: server closed")
 
 // Server reads lines from many clients at once and passes each complete line to Handle. A line
 // is ended by "\n" or, when it is not empty, by the client closing its side of the connection.
+// A partial line is dropped when its connection ends any other way: a reset, the idle timeout,
+// a line too long, Shutdown.
 //
 // Set the fields before calling Serve and do not change them after. A Server must not be copied
-// once used. Serve and Shutdown may be called from different goroutines.
+// once used. Serve and Shutdown may be called from different goroutines, Serve on several
+// listeners at once, and Shutdown more than once (each call behaves as documented).
 type Server struct {
-	// Handle is called with each complete line, without its "\n", from the goroutine that
-	// serves the line's connection: calls for different connections run at the same time, so
-	// Handle must be safe for concurrent use. The lines of one connection are handled one at a
-	// time, in order. Handle must not be nil.
+	// Handle is called with each complete line, without its "\n" and with nothing else removed
+	// (a "\r" before the "\n" stays part of the line), from the goroutine that serves the
+	// line's connection: calls for different connections run at the same time, so Handle must
+	// be safe for concurrent use. The lines of one connection are handled one at a time, in
+	// order. Handle must not be nil.
 	Handle func(line string)
 
 	// MaxLineBytes is the longest line accepted, not counting its "\n". A longer line is not
@@ -71,7 +75,8 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops the server gracefully. It closes the listeners (Serve then returns
 // ErrServerClosed), closes every connection that is not in a Handle call (a partial line is
 // dropped), and waits for the Handle calls in progress to return; their connections are closed
-// then. It returns nil once every connection is closed and its goroutine has finished.
+// then. It returns nil once every connection is closed and its goroutine has finished. A
+// connection that Accept returns after Shutdown began is closed without being served.
 //
 // When ctx is done first, Shutdown closes every connection at once and returns ctx.Err(); the
 // Handle calls still running finish on their own, and Serve waits for them.

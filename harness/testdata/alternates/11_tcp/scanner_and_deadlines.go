@@ -103,7 +103,11 @@ func (s *Server) Serve(ln net.Listener) error {
 				s.wg.Wait()
 				return ErrServerClosed
 			}
-			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			tmp, isTmp := errors.AsType[interface {
+				error
+				Temporary() bool
+			}](err)
+			if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() || isTmp && tmp.Temporary() {
 				s.log().Warn("accept", "err", err)
 				time.Sleep(10 * time.Millisecond)
 				continue
