@@ -69,6 +69,8 @@ func TestSend_WritesTheMessageAndANewlineThenCloses(t *testing.T) {
 	})
 }
 
+// Task 2: Send gives up when ctx is done.
+
 func TestSend_HonoursTheContext(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		t.Run("already cancelled", func(t *testing.T) {
@@ -122,7 +124,7 @@ func TestSend_HonoursTheContext(t *testing.T) {
 	}, harness.WithTimeout(30*time.Second)) // see "cancelled while the write blocks"
 }
 
-// Task 2: Serve delivers lines.
+// Task 3: Serve delivers lines.
 
 func TestServe_DeliversEveryLineExactlyOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -323,7 +325,7 @@ func TestServe_PanicsWithoutHandle(t *testing.T) {
 	})
 }
 
-// Task 3: a robust server.
+// Task 4: bad clients hold up nobody.
 
 func TestServe_BadClientsDoNotHoldUpTheOthers(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -372,6 +374,8 @@ func TestServe_PartialLineIsDroppedOnReset(t *testing.T) {
 		})
 	})
 }
+
+// Task 5: long lines.
 
 func TestServe_LongLineClosesOnlyThatConnection(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -455,6 +459,8 @@ func TestServe_NilLoggerLogsToSlogDefault(t *testing.T) {
 	})
 }
 
+// Task 6: the idle timeout.
+
 func TestServe_IdleTimeoutClosesSilentConnections(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
@@ -512,6 +518,8 @@ func TestServe_ZeroIdleTimeoutMeansNoLimit(t *testing.T) {
 	})
 }
 
+// Task 7: Accept errors.
+
 func TestServe_SurvivesTemporaryAcceptErrors(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		for _, tc := range []struct {
@@ -564,7 +572,7 @@ func TestServe_ReturnsOtherAcceptErrors(t *testing.T) {
 	})
 }
 
-// Task 4: Shutdown.
+// Task 8: Shutdown.
 
 func TestShutdown_ClosesIdleConnectionsAndWaitsForTheirGoroutines(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -734,6 +742,8 @@ func TestShutdown_WithDoneContextClosesEverythingAndReturnsItsError(t *testing.T
 		requireServerClosed(t, s.Wait(), "Serve after Shutdown")
 	})
 }
+
+// Task 9: Shutdown from every side.
 
 func TestServe_AfterShutdownReturnsErrServerClosed(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {

@@ -119,7 +119,11 @@ func (a *App) afterPass(e manifest.Exercise) {
 
 // intro presents the exercise the learner moves on to.
 func (a *App) intro(e manifest.Exercise) {
-	a.printf("%s %s · %s\n", a.paint(bold, "Next up:"), a.paint(bold, e.Name), e.Title)
+	about := ""
+	if e.Minutes > 0 {
+		about = " (about " + manifest.FormatMinutes(e.Minutes) + ")"
+	}
+	a.printf("%s %s · %s%s\n", a.paint(bold, "Next up:"), a.paint(bold, e.Name), e.Title, about)
 	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(cyan, a.shown(e.Dir()+"/README.md")), a.paint(cyan, a.shown(learnerFiles(e)[0])))
 	a.printf("  %s runs them, %s runs them on every save, %s helps.\n", a.cmd("check"), a.cmd("watch"), a.cmd("hint", e.Short()))
 }

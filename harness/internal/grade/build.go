@@ -8,32 +8,58 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kata-go/concurrency/harness/internal/grade/sandbox"
 	"github.com/kata-go/concurrency/harness/internal/manifest"
 )
 
-// compileTimeout bounds one `go test -c`.
-const compileTimeout = 5 * time.Minute
+// compileLimits bound one `go test -c` of learner files, the go command and every compiler
+// and linker process it starts: each may take this long, this much data memory and write files
+// this large, and together they may print this much. A race test binary takes about 250 MiB to
+// build and is about 15 MiB large.
+var compileLimits = sandbox.Limits{
+	Time:     5 * time.Minute,
+	Memory:   1 << 30,
+	FileSize: 256 << 20,
+	Output:   256 << 10,
+}
+
+// maxCache is the size past which the grader's build cache is emptied when a session ends.
+const maxCache = 1 << 30
 
 // binaries compiles each exercise's tests once per distinct content of its learner files
 // (`go test -c -race`, with the learner files swapped in through -overlay, so the pristine tree
 // is never written to). Submissions with the same files share one binary; so do a learner
 // file left as the stub and the pristine tree. A binary is deleted when its last user is done,
 // unless it is pinned (the pristine ones, which list the expected tests).
+//
+// The pristine binaries are built with the grader's own cache (base); learner files with a copy
+// of it made for the session (hard links where the file system allows), which goes with the
+// session's folder: nothing compiled from a submission outlives the session.
 type binaries struct {
-	root string // the pristine tree
-	work string // the session's folder
-	mu   sync.Mutex
-	m    map[string]*binary
+	root  string // the pristine tree
+	work  string // the session's folder
+	gocmd string // the go command, an absolute path
+	base  string // the grader's build cache, for pristine files only
+	env   []string
+	box   *sandbox.Sandbox // no isolation: limits only
+	mu    sync.Mutex
+	m     map[string]*binary
+
+	sessionOnce  sync.Once
+	sessionCache string // the session's copy of base
+	sessionErr   error
 }
 
 type binary struct {
@@ -47,8 +73,148 @@ type binary struct {
 	pinned     bool
 }
 
-func newBinaries(root, work string) *binaries {
-	return &binaries{root: root, work: work, m: map[string]*binary{}}
+// newBinaries prepares to build test binaries of the pristine tree at root in the session's
+// folder work, with the build cache cache.
+func newBinaries(root, work, cache string) (*binaries, error) {
+	gocmd, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("the go command: %w", err)
+	}
+	if gocmd, err = filepath.Abs(gocmd); err != nil {
+		return nil, err
+	}
+	env, err := buildEnv(gocmd)
+	if err != nil {
+		return nil, err
+	}
+	box, err := sandbox.New(sandbox.Off)
+	if err != nil {
+		return nil, err
+	}
+	return &binaries{root: root, work: work, gocmd: gocmd, base: cache, env: env, box: box, m: map[string]*binary{}}, nil
+}
+
+// cacheFor returns the build cache for a build of pristine files (base) or of learner files
+// (the session's copy of base, made on first use).
+func (b *binaries) cacheFor(pristine bool) (string, error) {
+	if pristine {
+		return b.base, os.MkdirAll(b.base, 0o755)
+	}
+	b.sessionOnce.Do(func() {
+		b.sessionCache = filepath.Join(b.work, "cache")
+		b.sessionErr = cloneCache(b.base, b.sessionCache)
+	})
+	return b.sessionCache, b.sessionErr
+}
+
+// cloneCache makes dst a copy of the build cache src: hard links to its files, or copies where
+// links cannot be made. The go command never changes a cache file it did not write, except to
+// rewrite an entry's time stamp.
+func cloneCache(src, dst string) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case !d.Type().IsRegular() || !strings.Contains(d.Name(), "-"): // README, trim.txt
+			return nil
+		}
+		if os.Link(p, to) == nil {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, 0o644)
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("copy the build cache: %w", err)
+	}
+	return os.MkdirAll(dst, 0o755)
+}
+
+// passedGoEnv are the go command's settings taken from the caller (as `go env` reports them,
+// from the environment or the go env file): where modules come from and which toolchain runs.
+// None of them changes what a package compiles to.
+var passedGoEnv = []string{
+	"GOROOT", "GOPATH", "GOMODCACHE", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE",
+	"GONOPROXY", "GOINSECURE", "GOTOOLCHAIN",
+}
+
+// buildEnv is the whole environment of the go command that builds test binaries (but for
+// GOCACHE, which each build sets): PATH, the settings in passedGoEnv, and fixed values for
+// everything that changes what is built or checked. Nothing else of the caller's reaches it:
+// not GOFLAGS (-vet=off, -tags, -overlay, -ldflags), GOEXPERIMENT, GOWORK, GOOS, CGO_* or CC,
+// nor a go env file (GOENV=off).
+func buildEnv(gocmd string) ([]string, error) {
+	cmd := exec.Command(gocmd, append([]string{"env", "-json"}, passedGoEnv...)...)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !(strings.HasPrefix(k, "GO") || strings.HasPrefix(k, "CGO_")) || k == "GOENV" || slices.Contains(passedGoEnv, k) {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var vals map[string]string
+	if err := json.Unmarshal(out, &vals); err != nil {
+		return nil, fmt.Errorf("go env: %w", err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, k := range passedGoEnv {
+		if v := vals[k]; v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env,
+		"GOENV=off", "GOWORK=off", "GO111MODULE=on", "GOTELEMETRY=off",
+		"GOFLAGS=-buildvcs=false -mod=readonly",
+	), nil
+}
+
+// defaultCache is the grader's own build cache: a folder of the user's cache directory, kept
+// between sessions (a cold cache costs minutes: the standard library under -race), never the go
+// command's own cache. Only builds of pristine files write to it.
+func defaultCache() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("the grader's build cache: %w", err)
+	}
+	return filepath.Join(dir, "kata", "grade-build"), nil
+}
+
+// trimCache empties the build cache at dir when it has grown past maxCache.
+func trimCache(dir string) error {
+	var size int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				size += fi.Size()
+			}
+		}
+		return nil
+	})
+	if size <= maxCache {
+		return nil
+	}
+	// Rename first, so that a go command that starts meanwhile sees no half-emptied cache.
+	old := dir + ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := os.Rename(dir, old); err != nil {
+		return fmt.Errorf("trim the build cache: %w", err)
+	}
+	return os.RemoveAll(old)
 }
 
 // key identifies the test binary of exercise e built with files.
@@ -76,7 +242,7 @@ func (b *binaries) get(ctx context.Context, e manifest.Exercise, files map[strin
 	bin.pinned = bin.pinned || pin
 	b.mu.Unlock()
 	if !ok {
-		bin.path, bin.compileErr, bin.err = b.compile(ctx, e, files, k)
+		bin.path, bin.compileErr, bin.err = b.compile(ctx, e, files, k, pin)
 		close(bin.done)
 	}
 	select {
@@ -104,8 +270,13 @@ func (b *binaries) release(bin *binary) {
 	}
 }
 
-// compile runs go test -c -race for e with files swapped in.
-func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[string][]byte, k string) (path, compileErr string, err error) {
+// compile runs go test -c -race for e with files swapped in: the pristine files, or learner
+// files.
+func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[string][]byte, k string, pristine bool) (path, compileErr string, err error) {
+	cache, err := b.cacheFor(pristine)
+	if err != nil {
+		return "", "", err
+	}
 	dir := filepath.Join(b.work, "build", k)
 	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
 		return "", "", err
@@ -127,38 +298,43 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 		return "", "", err
 	}
 	path = filepath.Join(dir, e.Short()+".test")
-	ctx, cancel := context.WithTimeout(ctx, compileTimeout)
-	defer cancel()
 	// -s -w: no symbol table or DWARF, which only debuggers read; the link takes a quarter
 	// less time, and stack traces and race reports (from the runtime's tables) are unchanged.
-	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-race", "-ldflags=-s -w", "-o", path, "-overlay", ov, e.Package())
-	cmd.Dir = b.root
-	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -buildvcs=false"))
-	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout = &limitedBuffer{buf: &out, max: 64 << 10}
-	cmd.Stderr = cmd.Stdout
-	runErr := cmd.Run()
-	var exitErr *exec.ExitError
+	res, err := b.box.Run(ctx, sandbox.Command{
+		Path:   b.gocmd,
+		Args:   []string{"test", "-c", "-race", "-ldflags=-s -w", "-o", path, "-overlay", ov, e.Package()},
+		Dir:    b.root,
+		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
+		Limits: compileLimits,
+	})
 	switch {
-	case ctx.Err() != nil:
-		return "", "", fmt.Errorf("go test -c for %s did not finish within %v", e.Name, compileTimeout)
-	case errors.As(runErr, &exitErr):
-		// With -overlay the compiler names the file it read: show the learner's path instead.
-		msg := out.String()
-		src := filepath.Join(dir, "src") + string(filepath.Separator)
-		if rel, err := filepath.Rel(b.root, src); err == nil {
-			msg = strings.ReplaceAll(msg, rel+string(filepath.Separator), filepath.FromSlash(e.Dir())+string(filepath.Separator))
+	case err != nil:
+		return "", "", fmt.Errorf("cannot run the go command: %w", err)
+	case res.Clean():
+		if _, err := os.Stat(path); err != nil {
+			return "", "", fmt.Errorf("go test -c for %s made no test binary", e.Name)
 		}
-		msg = strings.ReplaceAll(msg, src, filepath.FromSlash(e.Dir())+string(filepath.Separator))
-		return "", compilerMessage(msg), nil
-	case runErr != nil:
-		return "", "", fmt.Errorf("cannot run the go command: %w", runErr)
+		return path, "", nil
+	case res.TimedOut:
+		return "", fmt.Sprintf("the compiler did not finish within %v", compileLimits.Time), nil
 	}
-	if _, err := os.Stat(path); err != nil {
-		return "", "", fmt.Errorf("go test -c for %s made no test binary", e.Name)
+	// With -overlay the compiler names the file it read: show the learner's path instead.
+	msg := string(res.Stdout) + string(res.Stderr)
+	src := filepath.Join(dir, "src") + string(filepath.Separator)
+	if rel, err := filepath.Rel(b.root, src); err == nil {
+		msg = strings.ReplaceAll(msg, rel+string(filepath.Separator), filepath.FromSlash(e.Dir())+string(filepath.Separator))
 	}
-	return path, "", nil
+	msg = strings.ReplaceAll(msg, src, filepath.FromSlash(e.Dir())+string(filepath.Separator))
+	msg = compilerMessage(msg)
+	switch {
+	case outOfMemory.MatchString(msg):
+		msg = joinNonEmpty(fmt.Sprintf("the compiler ran out of memory (it may use %s)", bytesString(int(compileLimits.Memory))), msg)
+	case res.Flooded:
+		msg = joinNonEmpty(msg, fmt.Sprintf("... (the compiler printed more than %s; the rest was cut)", bytesString(compileLimits.Output)))
+	case !res.Exited:
+		msg = joinNonEmpty(fmt.Sprintf("the compiler was stopped (%s): a file it wrote may have passed the %s limit", res.Signal, bytesString(int(compileLimits.FileSize))), msg)
+	}
+	return "", msg, nil
 }
 
 // compilerMessage keeps the compiler's lines and drops the go command's package headers.

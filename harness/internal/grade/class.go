@@ -13,9 +13,9 @@ import (
 )
 
 // class grades every submission folder inside dir (one per student, named after the student)
-// with one build cache, shows a progress bar on stderr, and writes into out (default
-// kata-report): gradebook.csv, class.html, class.json, and each student's report in every
-// chosen format under students/.
+// with one build cache, shows a progress bar on stderr, and writes into out: gradebook.csv,
+// class.html, class.json, and each student's report in every chosen format under
+// students/STUDENT/. Files in dir that are not folders are skipped, with a line on stderr.
 func (g *grader) class(ctx context.Context, dir string, chosen []int, out string, quiet bool, stdout, stderr io.Writer) int {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -28,7 +28,7 @@ func (g *grader) class(ctx context.Context, dir string, chosen []int, out string
 		switch {
 		case strings.HasPrefix(name, "."):
 		case d.Type()&os.ModeSymlink != 0:
-			fmt.Fprintf(stderr, "kata grade: skipping %s: a symbolic link, not a submission folder\n", name)
+			fmt.Fprintf(stderr, "kata grade: skipping %s: a symbolic link, not a submission folder\n", printable(name))
 		case d.IsDir():
 			abs, err := filepath.Abs(filepath.Join(dir, name))
 			if err != nil {
@@ -36,14 +36,13 @@ func (g *grader) class(ctx context.Context, dir string, chosen []int, out string
 				return 2
 			}
 			subs = append(subs, submission{dir: abs, student: name})
+		default:
+			fmt.Fprintf(stderr, "kata grade: skipping %s: a file, not a submission folder (unpack an archive into a folder of its own)\n", printable(name))
 		}
 	}
 	if len(subs) == 0 {
 		fmt.Fprintf(stderr, "kata grade: no submission folders in %s (one folder per student, each a copy of the repository)\n", dir)
 		return 2
-	}
-	if out == "" {
-		out = "kata-report"
 	}
 	fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
 	bar := newProgress(stderr, len(subs), quiet)
@@ -67,15 +66,12 @@ func (g *grader) writeClass(reports []*Report, chosen []int, out string) error {
 	if err := os.MkdirAll(filepath.Join(out, "students"), 0o755); err != nil {
 		return err
 	}
+	// Each student's reports go into a folder of their own, named after the submission folder
+	// (which the file system keeps unique), with the same file names as for one submission.
 	for _, r := range reports {
 		for _, i := range chosen {
 			f := formats[i]
-			ext := filepath.Ext(f.file)
-			name := r.Student + ext
-			if f.name == "gradescope" || f.name == "autograding" || f.name == "junit" {
-				name = r.Student + "." + strings.TrimSuffix(f.file, ext) + ext
-			}
-			if err := writeFile(filepath.Join(out, "students", name), r, f.write); err != nil {
+			if err := writeFile(filepath.Join(out, "students", r.Student, f.file), r, f.write); err != nil {
 				return err
 			}
 		}
@@ -144,11 +140,11 @@ func cell(s string) string {
 func writeClassSummary(w io.Writer, reports []*Report) {
 	width := len("student")
 	for _, r := range reports {
-		width = max(width, len(r.Student))
+		width = max(width, len(printable(r.Student)))
 	}
 	fmt.Fprintf(w, "%-*s  %8s  %s\n", width, "student", "score", "of")
 	for _, r := range reports {
-		fmt.Fprintf(w, "%-*s  %8s  %s (%s%%)\n", width, r.Student, num(r.Score), num(r.MaxScore), num(Percent(r.Score, r.MaxScore)))
+		fmt.Fprintf(w, "%-*s  %8s  %s (%s%%)\n", width, printable(r.Student), num(r.Score), num(r.MaxScore), num(Percent(r.Score, r.MaxScore)))
 	}
 }
 
@@ -181,12 +177,12 @@ func (p *progress) done(r *Report) {
 	elapsed := time.Since(p.start)
 	left := time.Duration(float64(elapsed) / float64(p.n) * float64(p.total-p.n))
 	if !p.tty {
-		fmt.Fprintf(p.w, "graded %d/%d: %s %s/%s (%s left)\n", p.n, p.total, r.Student, num(r.Score), num(r.MaxScore), since(left))
+		fmt.Fprintf(p.w, "graded %d/%d: %s %s/%s (%s left)\n", p.n, p.total, printable(r.Student), num(r.Score), num(r.MaxScore), since(left))
 		return
 	}
 	const width = 30
 	filled := width * p.n / p.total
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  %s left  %-20.20s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.n, p.total, since(left), r.Student)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d  %s left  %-20.20s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.n, p.total, since(left), printable(r.Student))
 }
 
 func (p *progress) finish() {

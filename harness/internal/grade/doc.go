@@ -11,13 +11,23 @@
 // Other files of the submission that were added or changed (an edited test, a new _test.go
 // with its own TestMain) have no effect and are listed as ignored.
 //
-// The bytes read are checked once by package policy (allowed imports; no cgo, unsafe,
-// syscall, //go:linkname, init functions, process exits or writes to standard output and
-// error) and then, unchanged, compiled: `go test -c -race` of the pristine package with the
-// learner files swapped in through -overlay, once per distinct content (a learner file left
-// as the stub shares the pristine binary). A file that breaks the policy scores 0 for its
-// exercise and is neither compiled nor run. The exercise's expected tests are listed from the
-// PRISTINE test binary (-test.list), never from the submission's.
+// The bytes read are checked once by package policy (allowed imports; a file that parses; no
+// cgo, unsafe, syscall, //go:linkname or //line directives, init functions, process exits,
+// reads of the arguments or environment, or writes to standard output and error, names
+// resolved by the type checker) and then, unchanged, compiled: `go test -c -race` of the
+// pristine package with the learner files swapped in through -overlay, once per distinct
+// content (a learner file left as the stub shares the pristine binary). A file that breaks the
+// policy, or that the policy cannot parse, scores 0 for its exercise and is neither compiled
+// nor run. The exercise's expected tests are listed from the PRISTINE test binary
+// (-test.list), never from the submission's.
+//
+// The go command runs with an environment of the grader's making (buildEnv): none of the
+// caller's GOFLAGS, GOEXPERIMENT, GOWORK, CGO_* or go env file reaches it, only where modules
+// come from and which toolchain runs. It builds into the grader's own cache (a folder of the
+// user's cache directory, emptied when a session leaves it larger than 1 GiB), never the go
+// command's default one, and it and every compiler and linker it starts are bounded: 1 GiB of
+// data memory and 256 MiB per file written each, 5 minutes, 256 KiB of output. A file that
+// passes a bound does not compile, and scores 0.
 //
 // # How a test counts as passed
 //
@@ -37,27 +47,65 @@
 //     byte 0x16) show exactly one "=== RUN   TestX", exactly one "--- PASS: TestX (...)",
 //     no FAIL or SKIP of TestX, and testing's final "PASS" after the pass.
 //
-// Why a submission cannot forge that. Exit status 0 is the anchor: a test binary exits 0 only
-// when testing ran the selected test to a pass and harness.Main found no leaked goroutine, or
-// when something called an exit function. Learner code cannot call one: os and syscall are
-// not importable, unsafe, //go:linkname and cgo are refused, and -test.paniconexit0 turns
-// os.Exit(0) during a test into a failure. Memory tricks need a data race, which the race
-// detector reports as a failure. Another process cannot end the test process either: the
-// sandbox's seccomp filter denies ptrace, process_vm_writev and pidfd_getfd, and a killed
-// process has no exit status. So exit 0 means testing itself finished, and the transcript
-// testing printed is there; printed forgeries could only add lines, and a second RUN or PASS
-// line of TestX makes the test count as an error, not a pass. The transcript rules are checked as well so
-// that each known cheat fails even with the policy switched off (the grader's own tests do
-// that): an exit in init leaves no nonce line, so nothing printed before it counts, with or
-// without the framing byte; an exit during a test leaves no PASS line from testing, or
-// panics under -test.paniconexit0.
+// A test binary that has not printed its nonce line within 10 seconds (or its time limit) (a slow or blocked
+// package initializer) is stopped, and the exercise's remaining tests are not run: they fail
+// with the same message at once.
+//
+// Inside the test, harness.Run decides the verdict before it formats anything of the
+// learner's: a test passes only when its body returned normally, and a panic value is
+// formatted on a goroutine of its own, so that a String or Error method that panics, blocks
+// or calls runtime.Goexit cannot end or stall the report (it fails the test).
+//
+// # Why a submission cannot forge a pass, and what enforces it
+//
+// Exit status 0 is the anchor: a test binary exits 0 only when testing ran the selected test
+// to a pass and harness.Main found no leaked goroutine, or when something called an exit
+// function, or when its code was rewritten to. Each of the last two is closed by something
+// named here:
+//
+//   - the policy: learner code cannot call an exit function (os and syscall are not
+//     importable, unsafe, //go:linkname and cgo are refused), cannot write to standard output,
+//     and cannot open /proc/self/mem (no exercise may import os; 09_pipeline, whose code runs
+//     commands, has os/exec only). -test.paniconexit0 also turns os.Exit(0) during a test into
+//     a failure. Memory tricks within the process need a data race, which the race detector
+//     reports as a failure.
+//   - the sandbox (bubblewrap): a child process that learner code starts (09_pipeline) runs
+//     in the same sandbox, where there is no /proc, so it can neither read the test
+//     process's arguments, nor write its memory (/proc/PID/mem) or its output
+//     (/proc/PID/fd/1); the seccomp filter denies ptrace, process_vm_writev and pidfd_getfd;
+//     no new user namespace can be made to mount a /proc. A killed process has no exit status.
+//   - the run-time checks (the transcript rules above): printed forgeries can only add lines,
+//     and a second RUN or PASS line of TestX makes the test count as an error, not a pass; an
+//     exit in init leaves no nonce line, so nothing printed before it counts, with or without
+//     the framing byte; an exit during a test leaves no PASS line from testing, or panics
+//     under -test.paniconexit0. They are checked even where the policy already stops a cheat,
+//     so that each such cheat also fails with the policy switched off (the grader's own tests
+//     do that).
 //
 // What the rules do not cover, said plainly: code that could both print a complete forged
-// transcript after the nonce line and then exit 0 would pass; only the static policy keeps
-// learner code from doing both, which is why it is checked on the exact bytes compiled and
-// why an exercise's allowed imports must never include os, syscall, reflect or unsafe. An
-// exercise whose code may run commands (os/exec) relies on the sandbox too: a command could
-// print to the test's output, but not change how the test process exits.
+// transcript after the nonce line and then exit 0 would pass. Only the policy keeps learner
+// code from doing both in the test process (which is why it is checked on the exact bytes
+// compiled, why a file it cannot parse is refused, and why an exercise's allowed imports must
+// never include os, syscall, reflect or unsafe), and only bubblewrap keeps a child process of
+// 09_pipeline from doing it through /proc. Without bubblewrap (--sandbox off, or auto where it
+// is missing, which the report says plainly) learner code runs with the grader's permissions:
+// a child of a 09_pipeline test can rewrite the test process and forge a pass, and any test
+// can read every file the grader can, the other submissions included. Grade with bubblewrap.
+//
+// # What graded code can see and use
+//
+// With bubblewrap, a test process reads only its binary, its exercise's folder of the pristine
+// tree, go.mod and go.sum, /usr and a few files of /etc: not the solutions, the alternates, the
+// class folder or any report. Its writable places are its own /tmp (256 MiB) and /dev/shm
+// (64 MiB); its network is its own loopback. --out may not be inside the pristine tree or the
+// class folder, where a later run would show or grade it. Each student's reports are written
+// into a folder of their own (students/STUDENT/), and everything of a submission that a text
+// report or the terminal shows (names, messages) has its control characters escaped. SIGTERM,
+// like an interrupt, kills every test process and removes the work folders.
+//
+// What the sandbox does not bound: CPU is shared fairly between sandboxes only through the
+// kernel's session autogroups (each test runs in a session of its own); the number of
+// processes is bounded (RLIMIT_NPROC) only when the grader does not run as root.
 //
 // # Exit codes of Main
 //

@@ -114,7 +114,7 @@ func TestFormats_OfTheClass(t *testing.T) {
 			Output   string  `json:"output"`
 		} `json:"tests"`
 	}
-	require.NoError(t, json.Unmarshal(readFile(t, filepath.Join(students, "infinite_loop.results.json")), &gs))
+	require.NoError(t, json.Unmarshal(readFile(t, filepath.Join(students, "infinite_loop", "results.json")), &gs))
 	assert.Equal(t, 9.09, gs.Score)
 	require.Len(t, gs.Tests, 11)
 	var sum float64
@@ -129,24 +129,24 @@ func TestFormats_OfTheClass(t *testing.T) {
 	}
 	assert.InDelta(t, 10, sum, 0.05, "the tests' max_score add up to the exercise's points")
 
-	require.NoError(t, json.Unmarshal(readFile(t, filepath.Join(students, "exit_in_init_os.results.json")), &gs))
+	require.NoError(t, json.Unmarshal(readFile(t, filepath.Join(students, "exit_in_init_os", "results.json")), &gs))
 	assert.Contains(t, gs.Tests[0].Output, "os.Exit is not allowed", "a refused file's tests say why")
 
 	var suites junit.Testsuites
-	require.NoError(t, xml.Unmarshal(readFile(t, filepath.Join(students, "compile_error.junit.xml")), &suites))
+	require.NoError(t, xml.Unmarshal(readFile(t, filepath.Join(students, "compile_error", "junit.xml")), &suites))
 	assert.Equal(t, 11, suites.Errors)
 	assert.Contains(t, suites.Suites[0].Testcases[0].Error.Data, "c.value undefined")
 
 	// The forged lines of fake_pass_framed carry test2json's framing byte; XML cannot.
-	data := readFile(t, filepath.Join(students, "fake_pass_framed.junit.xml"))
+	data := readFile(t, filepath.Join(students, "fake_pass_framed", "junit.xml"))
 	assert.NotContains(t, string(data), "\x16")
 	require.NoError(t, xml.Unmarshal(data, &suites))
 
-	md := string(readFile(t, filepath.Join(students, "deadlock.md")))
+	md := string(readFile(t, filepath.Join(students, "deadlock", "report.md")))
 	assert.Contains(t, md, "## Kata grade: deadlock — 6.36 / 10 (63.6%)")
 	assert.Contains(t, md, "<details><summary>01_cell: 7 of 11 tests pass</summary>")
 
-	txt := string(readFile(t, filepath.Join(students, "edited_test.txt")))
+	txt := string(readFile(t, filepath.Join(students, "edited_test", "report.txt")))
 	assert.Contains(t, txt, "ignored (only the learner files are graded): exercises/01_cell/cell_test.go")
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // num formats a score without trailing zeros: 10, 7.27, 0.5.
@@ -45,8 +46,60 @@ func lines(s string, n int) []string {
 	return append(all[:n:n], fmt.Sprintf("... (%d more lines; the JSON report has them all)", len(all)-n))
 }
 
+// printable makes s safe to show on a terminal: control characters other than newline and
+// tab (a carriage return could start a made-up line flush left, an escape sequence could
+// rewrite the screen), and Unicode's line separators and direction overrides, are written as
+// Go escapes (\r, \x1b, \u202e).
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unprintable(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unprintable(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError:
+		return true
+	case r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		return true
+	}
+	return false
+}
+
+// writeText writes r for people. Everything of the submission's (its folder, the student's
+// name, test messages) passes through printable.
 func writeText(w io.Writer, r *Report) error {
 	b := bufio.NewWriter(w)
+	pw := printableWriter{b}
+	if err := writeTextTo(pw, r); err != nil {
+		return err
+	}
+	return b.Flush()
+}
+
+// printableWriter passes every write through printable.
+type printableWriter struct{ w io.Writer }
+
+func (p printableWriter) Write(data []byte) (int, error) {
+	if _, err := io.WriteString(p.w, printable(string(data))); err != nil {
+		return 0, err
+	}
+	return len(data), nil
+}
+
+func writeTextTo(b io.Writer, r *Report) error {
 	who := r.Submission
 	if r.Student != "" {
 		who = r.Student + " (" + r.Submission + ")"
@@ -89,7 +142,7 @@ func writeText(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "\nignored (the tests folder's copies were used): %s\n", strings.Join(r.IgnoredFiles, ", "))
 	}
 	fmt.Fprintf(b, "\nTotal: %s / %s (%s%%)\n", num(r.Score), num(r.MaxScore), num(Percent(r.Score, r.MaxScore)))
-	return b.Flush()
+	return nil
 }
 
 func writeJSON(w io.Writer, r *Report) error {

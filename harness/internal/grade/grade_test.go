@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,10 @@ const (
 var workDir string
 
 func TestMain(m *testing.M) {
+	if spec, ok := os.LookupEnv(mainEnv); ok {
+		lines := strings.Split(spec, "\n")
+		os.Exit(Main(context.Background(), lines[0], lines[1:], os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "kata-grade-test-*")
 	if err != nil {
 		panic(err)
@@ -144,20 +149,32 @@ func writeLearnerText(dir, data string) error {
 	return os.WriteFile(p, []byte(data), 0o644)
 }
 
-// gradeClass builds a class folder from the cheats named (all when names is nil) plus the
-// extra submissions, grades it, and reads back class.json.
-func gradeClass(root, name string, cheats []string, extra map[string]func(dir string) error, noPolicy bool) *classRun {
+// cheatsOf lists the cheats made for exercise ex (those with a folder exercises/ex).
+func cheatsOf(ex string) ([]string, error) {
+	entries, err := os.ReadDir(cheatsDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if isDir(filepath.Join(cheatsDir, e.Name(), "exercises", ex)) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// gradeClass builds a class folder from the cheats named (all of 01_cell's when names is nil)
+// plus the extra submissions, grades it with testFlags and flags, and reads back class.json.
+func gradeClass(root, name string, cheats []string, extra map[string]func(dir string) error, noPolicy bool, flags ...string) *classRun {
 	c := &classRun{reports: map[string]*Report{}}
 	class := filepath.Join(workDir, name, "class")
 	c.out = filepath.Join(workDir, name, "out")
 	if cheats == nil {
-		entries, err := os.ReadDir(cheatsDir)
-		if err != nil {
+		var err error
+		if cheats, err = cheatsOf("01_cell"); err != nil {
 			c.err = err
 			return c
-		}
-		for _, e := range entries {
-			cheats = append(cheats, e.Name())
 		}
 	}
 	for _, ch := range cheats {
@@ -168,6 +185,13 @@ func gradeClass(root, name string, cheats []string, extra map[string]func(dir st
 	}
 	for student, build := range extra {
 		dir := filepath.Join(class, student)
+		if strings.HasSuffix(student, ".zip") { // not a folder: a file the grader must skip
+			if err := os.WriteFile(dir, []byte("PK"), 0o644); err != nil {
+				c.err = err
+				return c
+			}
+			continue
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			c.err = err
 			return c
@@ -179,7 +203,8 @@ func gradeClass(root, name string, cheats []string, extra map[string]func(dir st
 	}
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	c.code = run(context.Background(), root, append([]string{"--class", class, "--out", c.out}, testFlags...), &stdout, &stderr, func(o *options) {
+	args := append([]string{"--class", class, "--out", c.out}, testFlags...)
+	c.code = run(context.Background(), root, append(args, flags...), &stdout, &stderr, func(o *options) {
 		o.env = append(o.env, testWatchdog)
 		o.noPolicy = noPolicy
 	})
@@ -231,6 +256,15 @@ func withPolicy(t *testing.T) *classRun {
 				}
 				return os.Symlink(filepath.Dir(solution), filepath.Join(dir, "exercises", "01_cell"))
 			},
+			// Students whose report files collided when named student.json, student.results.json.
+			"bob": func(dir string) error { return writeLearnerFile(dir, solution) },
+			"bob.results": func(dir string) error {
+				return writeLearnerFile(dir, filepath.Join(root, "exercises", "01_cell", "cell.go"))
+			},
+			// A name that is a terminal escape sequence.
+			escapedName: func(dir string) error { return writeLearnerFile(dir, solution) },
+			// An archive nobody unpacked.
+			"carol.zip": nil,
 		}
 		if !testing.Short() {
 			m, err := manifest.Load(root)
@@ -250,11 +284,19 @@ func withPolicy(t *testing.T) *classRun {
 	return withPolicyRun
 }
 
-// stoppedByPolicy are the cheats whose file the policy refuses.
-var stoppedByPolicy = []string{
-	"exit_in_test_os", "exit_in_test_syscall", "exit_in_init_os", "exit_in_init_syscall",
-	"fake_pass_framed", "fake_pass_plain", "forged_transcript", "output_flood",
-}
+// escapedName is a student (a folder name) that would turn the terminal red.
+const escapedName = "mallory\x1b[31m"
+
+// stoppedByPolicy are the cheats whose file the policy refuses, and heldAtRunTime those it
+// lets through that the run-time checks stop: both are graded again with the policy off.
+var (
+	stoppedByPolicy = []string{
+		"exit_in_test_os", "exit_in_test_syscall", "exit_in_init_os", "exit_in_init_syscall",
+		"fake_pass_framed", "fake_pass_plain", "forged_transcript", "output_flood",
+		"fill_dev_shm", "println_in_parentheses",
+	}
+	heldAtRunTime = []string{"goexit_panic_value", "slow_init"}
+)
 
 // withoutPolicy grades the cheats the policy stops with the policy switched off.
 func withoutPolicy(t *testing.T) *classRun {
@@ -269,7 +311,7 @@ func withoutPolicy(t *testing.T) *classRun {
 				return writeLearnerFile(dir, filepath.Join(root, "solutions", "01_cell", "cell.go"))
 			},
 		}
-		noPolicyRun = gradeClass(root, "nopolicy", stoppedByPolicy, extra, true)
+		noPolicyRun = gradeClass(root, "nopolicy", append(slices.Clone(stoppedByPolicy), heldAtRunTime...), extra, true)
 	})
 	return noPolicyRun
 }
@@ -490,13 +532,14 @@ func TestSurvive_OutputFlood(t *testing.T) {
 }
 
 // Must survive: an edited test file (whose empty tests would pass anything). It is ignored:
-// the stub beside it scores 0, and so are the edited harness and go.mod.
+// the stub beside it scores 0, and so are the edited harness, go.mod and the manifest (which
+// would allow os, syscall and unsafe).
 func TestSurvive_EditedTestFile(t *testing.T) {
 	c := withPolicy(t)
 	e := c.student(t, "edited_test")
 	expectTests(t, e, allTests(e, Fail))
 	assert.Equal(t, []string{"exercises/01_cell/cell_test.go"}, e.IgnoredFiles)
-	assert.ElementsMatch(t, []string{"go.mod", "harness/run.go"}, c.reports["edited_test"].IgnoredFiles)
+	assert.ElementsMatch(t, []string{"go.mod", "exercises/manifest.toml", "harness/run.go"}, c.reports["edited_test"].IgnoredFiles)
 }
 
 // Must survive: an added _test.go with tests of its own and a TestMain that exits 0. It is

@@ -29,6 +29,8 @@ type options struct {
 	sandbox   sandbox.Want
 	// env is added to every test process's environment (tests use it for KATA_WATCHDOG).
 	env []string
+	// cache is the go build cache the grader compiles with (defaultCache when empty).
+	cache string
 	// noPolicy skips the static policy. Only the grader's own tests set it, to show that the
 	// run-time checks stand without it.
 	noPolicy bool
@@ -81,17 +83,31 @@ func newGrader(opt options) (*grader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.cache == "" {
+		if opt.cache, err = defaultCache(); err != nil {
+			return nil, err
+		}
+	}
 	work, err := os.MkdirTemp("", "kata-grade-*")
 	if err != nil {
 		return nil, err
 	}
+	bins, err := newBinaries(root, work, opt.cache)
+	if err != nil {
+		os.RemoveAll(work)
+		return nil, err
+	}
 	return &grader{
 		opt: opt, root: root, exercises: exs, box: box, work: work,
-		bins: newBinaries(root, work), expected: map[string]*expectedTests{},
+		bins: bins, expected: map[string]*expectedTests{},
 	}, nil
 }
 
-func (g *grader) Close() error { return os.RemoveAll(g.work) }
+// Close removes the session's folder (with its copy of the build cache) and trims the
+// grader's build cache.
+func (g *grader) Close() error {
+	return errors.Join(os.RemoveAll(g.work), trimCache(g.opt.cache))
+}
 
 // submission is one folder to grade.
 type submission struct {
@@ -118,6 +134,7 @@ func (g *grader) grade(ctx context.Context, subs []submission, done func(r *Repo
 		}
 		left[i] = len(g.exercises)
 	}
+	g.prepare(ctx)
 	units := make(chan unit)
 	go func() {
 		defer close(units)
@@ -162,6 +179,22 @@ func (g *grader) grade(ctx context.Context, subs []submission, done func(r *Repo
 	return reports
 }
 
+// prepare builds the pristine test binaries of every exercise, jobs at a time, and lists their
+// tests, before any learner file is compiled: the learner builds then start from a cache that
+// holds everything but the learner files. Failures are kept and reported per exercise.
+func (g *grader) prepare(ctx context.Context) {
+	sem := make(chan struct{}, max(1, g.opt.jobs))
+	var wg sync.WaitGroup
+	for _, e := range g.exercises {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			g.expectedTests(ctx, e)
+		})
+	}
+	wg.Wait()
+}
+
 // gradeExercise grades exercise e of the submission at dir.
 func (g *grader) gradeExercise(ctx context.Context, dir string, e manifest.Exercise) (res ExerciseResult) {
 	res = ExerciseResult{Name: e.Name, Status: Graded, IgnoredFiles: ignoredInExercise(g.root, dir, e), PolicyViolations: []string{}}
@@ -202,7 +235,7 @@ func (g *grader) gradeExercise(ctx context.Context, dir string, e manifest.Exerc
 	if !g.opt.noPolicy {
 		for _, name := range e.Files {
 			vs, err := policy.Check(name, files[name], e.Imports)
-			if err != nil && !errors.Is(err, policy.ErrSyntax) {
+			if err != nil {
 				res.Status, res.Message = NotGraded, err.Error()
 				notRun("not run: " + err.Error())
 				return res
@@ -231,8 +264,16 @@ func (g *grader) gradeExercise(ctx context.Context, dir string, e manifest.Exerc
 		notRun("not run: the exercise does not compile")
 		return res
 	}
-	for _, name := range expected {
-		res.Tests = append(res.Tests, g.runTest(ctx, bin.path, e, name))
+	for i, name := range expected {
+		tr, started := g.runTest(ctx, bin.path, e, name)
+		res.Tests = append(res.Tests, tr)
+		if !started {
+			// Every test of this binary would wait as long: the package never initializes.
+			for _, rest := range expected[i+1:] {
+				res.Tests = append(res.Tests, TestResult{Name: rest, Status: Error, Message: "not run: " + firstLine(tr.Message)})
+			}
+			break
+		}
 	}
 	return res
 }
@@ -276,8 +317,14 @@ func (g *grader) expectedTests(ctx context.Context, e manifest.Exercise) ([]stri
 	return x.names, x.err
 }
 
-// runTest runs one expected test in its own process, in the sandbox, and judges it.
-func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, name string) TestResult {
+// startTime is how long a test binary may take to initialize its packages and start testing
+// (at most its time limit). A race test binary starts in a tenth of a second when the machine is
+// idle; the margin is for a machine that is not.
+const startTime = 10 * time.Second
+
+// runTest runs one expected test in its own process, in the sandbox, and judges it. started
+// is false when the binary did not start testing within startTime.
+func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, name string) (tr TestResult, started bool) {
 	nonce := newNonce()
 	cmd := sandbox.Command{
 		Path: bin,
@@ -288,17 +335,31 @@ func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, n
 			"-test.shuffle=" + nonce,
 			"-test.paniconexit0",
 		},
-		Dir:    filepath.Join(g.root, filepath.FromSlash(e.Dir())),
-		Env:    g.testEnv(),
-		Expose: []string{g.root},
-		Limits: g.opt.limits,
+		Dir:       filepath.Join(g.root, filepath.FromSlash(e.Dir())),
+		Env:       g.testEnv(),
+		Expose:    g.exposed(e),
+		Limits:    g.opt.limits,
+		StartLine: "-test.shuffle " + nonce,
+		StartTime: min(startTime, limitsOf(g.opt.limits).Time),
 	}
 	res, err := g.box.Run(ctx, cmd)
 	if err != nil {
-		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}
+		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}, true
 	}
 	status, msg := judge(name, nonce, res, limitsOf(cmd.Limits))
-	return TestResult{Name: name, Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}
+	return TestResult{Name: name, Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}, !res.NotStarted
+}
+
+// exposed lists what a test process of e may read besides its binary: e's folder of the
+// pristine tree (its working folder), go.mod and go.sum. Nothing else of the tree is needed at
+// run time, and nothing else is shown: not the solutions, nor a report or submission that a
+// teacher keeps in the tree.
+func (g *grader) exposed(e manifest.Exercise) []string {
+	return []string{
+		filepath.Join(g.root, filepath.FromSlash(e.Dir())),
+		filepath.Join(g.root, "go.mod"),
+		filepath.Join(g.root, "go.sum"),
+	}
 }
 
 // limitsOf fills in the defaults the sandbox used, for messages.

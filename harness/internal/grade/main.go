@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kata-go/concurrency/harness/internal/grade/sandbox"
@@ -30,7 +32,7 @@ the tests folder. Each test runs in its own sandboxed process with its own limit
   --format LIST      text (default), json, junit, markdown, gradescope, autograding;
                      several, comma-separated, write one file each into --out
   --out PATH         a file for one format (default: standard output), else a folder
-                     (default: kata-report)
+                     (default: kata-report); never inside the tests folder or --class
   --exercises LIST   grade only these exercises (comma-separated names or numbers)
   --test-timeout D   time limit of one test's process (default 20s)
   --memory MIB       data memory limit of one test's process, in MiB (default 2048)
@@ -66,7 +68,12 @@ func formatNamed(name string) (i int, ok bool) {
 
 // Main runs `kata grade` with args (everything after "grade"), in the repository at root.
 // It returns the exit status described in the package doc.
+//
+// SIGTERM, like an interrupt, stops the grading: every test process is killed and the work
+// folder removed before Main returns.
 func Main(ctx context.Context, root string, args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	return run(ctx, root, args, stdout, stderr, nil)
 }
 
@@ -135,6 +142,12 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 	if tweak != nil {
 		tweak(&opt)
 	}
+	if *out == "" && (*classDir != "" || len(chosen) > 1) {
+		*out = "kata-report" // a folder of reports
+	}
+	if msg := checkOut(*out, opt.tests, *classDir); msg != "" {
+		return fail("%s", msg)
+	}
 	g, err := newGrader(opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "kata grade: %v\n", err)
@@ -148,6 +161,49 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 		return g.one(ctx, *submissionDir, chosen, *out, stdout, stderr)
 	}
 	return g.class(ctx, *classDir, chosen, *out, *quiet, stdout, stderr)
+}
+
+// checkOut refuses an --out that learner code could read, or that a later run would grade:
+// inside the pristine tree (tests), or inside the class folder (class) or equal to it. It
+// returns the reason, or "" when out is fine.
+func checkOut(out, tests, class string) string {
+	if out == "" || out == "-" {
+		return ""
+	}
+	if within(out, tests) {
+		return fmt.Sprintf("--out %s is inside the tests folder %s, where graded code could read it: write the reports outside the repository (--out ../kata-report)", out, tests)
+	}
+	if class != "" && within(out, class) {
+		return fmt.Sprintf("--out %s is inside the class folder %s, where the next run would grade it as a student: write the reports beside it (--out ../kata-report)", out, class)
+	}
+	return ""
+}
+
+// within reports whether the path p is dir or inside it, once both are absolute and their
+// existing parts have no symbolic links.
+func within(p, dir string) bool {
+	p, dir = resolved(p), resolved(dir)
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolved is the absolute form of p with symbolic links resolved in the longest part of it
+// that exists.
+func resolved(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	var rest []string
+	for cur := abs; ; cur = filepath.Dir(cur) {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...)
+		}
+		if filepath.Dir(cur) == cur {
+			return abs
+		}
+		rest = append([]string{filepath.Base(cur)}, rest...)
+	}
 }
 
 // isDir reports whether p is a folder.

@@ -81,10 +81,10 @@ func ignoredInExercise(root, dir string, e manifest.Exercise) []string {
 }
 
 // ignoredElsewhere lists the files outside the exercise folders that the submission changed
-// and the grader ignored: go.mod, go.sum and the harness.
+// and the grader ignored: go.mod, go.sum, the exercises' manifest and the harness.
 func ignoredElsewhere(root, dir string) []string {
 	var out []string
-	for _, rel := range []string{"go.mod", "go.sum", "harness"} {
+	for _, rel := range []string{"go.mod", "go.sum", "exercises/manifest.toml", "harness"} {
 		out = append(out, ignoredUnder(root, dir, rel, func(string) bool { return false })...)
 	}
 	return out

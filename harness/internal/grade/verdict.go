@@ -80,6 +80,10 @@ func (t transcript) passed(res *sandbox.Result) bool {
 // messageCap bounds the message kept per test.
 const messageCap = 6 << 10
 
+// sandboxNoise is what the race detector prints when it cannot read its executable's name,
+// which it cannot in the sandbox (there is no /proc). It says nothing about the test.
+var sandboxNoise = regexp.MustCompile(`(?m)^==\d+==WARNING: reading executable name failed.*\n?`)
+
 var outOfMemory = regexp.MustCompile(`ThreadSanitizer failed to allocate|fatal error: (runtime: )?out of memory|runtime: cannot allocate memory`)
 
 // judge turns a test process's result into the test's status and a message a learner acts on.
@@ -88,11 +92,13 @@ func judge(name, nonce string, res *sandbox.Result, lim sandbox.Limits) (Status,
 	if t.passed(res) {
 		return Pass, ""
 	}
-	stderr := strings.TrimSpace(string(res.Stderr))
+	stderr := strings.TrimSpace(sandboxNoise.ReplaceAllString(string(res.Stderr), ""))
 	details := joinNonEmpty(t.output, stderr)
 	switch {
 	case res.Flooded:
 		return Error, capMessage(fmt.Sprintf("stopped: the test printed more than %s of output (does your code print, or loop, without end?)", bytesString(lim.Output)), details)
+	case res.NotStarted:
+		return Error, capMessage(fmt.Sprintf("stopped: the test binary did not start testing within %v (is a package-level variable's initializer slow, or blocked?); this exercise's other tests were not run", min(startTime, lim.Time)), details)
 	case res.TimedOut:
 		return Error, capMessage(fmt.Sprintf("stopped after %v: the test did not finish (an endless loop, or something blocked where the test's own watchdog cannot stop it?)", lim.Time), details)
 	case outOfMemory.MatchString(stderr):

@@ -74,6 +74,18 @@ type Task struct {
 	Hints  []string `toml:"hints"` // levels, as for the exercise's hints
 }
 
+// FormatMinutes writes a rough duration as the README's table does: "45 min", "1 h", "1.5 h".
+func FormatMinutes(m int) string {
+	switch {
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		return fmt.Sprintf("%d h", m/60)
+	default:
+		return strconv.FormatFloat(float64(m)/60, 'f', 1, 64) + " h"
+	}
+}
+
 // Task returns the task numbered n, and whether there is one.
 func (e Exercise) Task(n int) (Task, bool) {
 	for _, t := range e.Tasks {

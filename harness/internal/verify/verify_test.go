@@ -190,6 +190,7 @@ func checkFiles(t *testing.T, e manifest.Exercise) {
 		t.Errorf("%s: %d learner files; verification swaps exactly one", e.Name, len(e.Files))
 	}
 	checkAlternates(t, e)
+	checkTasks(t, e)
 }
 
 // minMutants and minAlternates are what every exercise needs at the least: wrong solutions
@@ -505,5 +506,52 @@ func TestManifestMatchesFolders(t *testing.T) {
 				t.Errorf("%s/%s is not an exercise of the manifest", top, en.Name())
 			}
 		}
+	}
+}
+
+// TestReadme_LearnersPathMatchesTheManifest proves the README's table of exercises names every
+// exercise, in order, with the time the manifest gives it.
+func TestReadme_LearnersPathMatchesTheManifest(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range man.Exercises {
+		if e.Minutes <= 0 {
+			t.Errorf("%s: no minutes in exercises/manifest.toml: say roughly how long it takes", e.Name)
+			continue
+		}
+		row := fmt.Sprintf("| %02d | `%s` |", e.Number(), e.Short())
+		i := strings.Index(string(data), row)
+		if i < 0 {
+			t.Errorf("README.md has no row %q in its table of exercises", row)
+			continue
+		}
+		line, _, _ := strings.Cut(string(data)[i:], "\n")
+		if want := "| " + manifest.FormatMinutes(e.Minutes) + " |"; !strings.HasSuffix(line, want) {
+			t.Errorf("README.md: %s ends %q, but the manifest says %d minutes: want %q", row, line[max(0, len(line)-12):], e.Minutes, want)
+		}
+	}
+}
+
+// checkTasks proves that an exercise with hints per task numbers its tasks as its README and
+// its test file do.
+func checkTasks(t *testing.T, e manifest.Exercise) {
+	if len(e.Tasks) == 0 {
+		return
+	}
+	readme, _ := os.ReadFile(filepath.Join(root, e.Dir(), "README.md"))
+	_, tasks, _ := strings.Cut(string(readme), "## Tasks")
+	tests, _ := os.ReadFile(filepath.Join(root, e.Dir(), e.Short()+"_test.go"))
+	for _, task := range e.Tasks {
+		if !strings.Contains(tasks, fmt.Sprintf("\n%d. ", task.Number)) {
+			t.Errorf("%s: the manifest has hints for task %d (%s), but README.md's tasks have no item %d.", e.Name, task.Number, task.Title, task.Number)
+		}
+		if !strings.Contains(string(tests), fmt.Sprintf("\n// Task %d: ", task.Number)) {
+			t.Errorf("%s: the manifest has hints for task %d, but %s_test.go has no \"// Task %d:\" group.", e.Name, task.Number, e.Short(), task.Number)
+		}
+	}
+	if strings.Contains(tasks, fmt.Sprintf("\n%d. ", len(e.Tasks)+1)) {
+		t.Errorf("%s: README.md has a task %d, and the manifest no hints for it.", e.Name, len(e.Tasks)+1)
 	}
 }

@@ -4,9 +4,13 @@
 // A graded file may import only the packages its exercise allows (the manifest's imports),
 // and may not, whatever it imports:
 //
+//   - fail to parse: a file that go/parser rejects (a syntax error, or nesting deeper than
+//     its limit, which the compiler may accept) cannot be checked, so it is refused;
 //   - use cgo (import "C") or package unsafe or syscall;
 //   - carry compiler directives other than //go:build and //go:generate (//go:linkname
-//     reaches into any package; //go:norace hides races from the detector);
+//     reaches into any package; //go:norace hides races from the detector), or line
+//     directives (//line, /*line), which would make the compiler and this check report
+//     made-up positions;
 //   - declare init functions, or use dot imports (which hide what a name refers to);
 //   - end the process (os.Exit, syscall.Exit), or read its arguments or environment;
 //   - write to standard output or error: fmt.Print*, the print and println built-ins,
@@ -14,17 +18,24 @@
 //     logging functions, runtime/debug.PrintStack, WriteHeapDump and SetCrashOutput.
 //     (slog.Default itself is allowed: an exercise's contract uses it as the fallback logger.)
 //
+// Names are resolved by the type checker (go/types), not matched as text: a local variable
+// named fmt is not the package, and the built-ins are found however they are written
+// ((println)(...) included). Positions are the file's real lines.
+//
 // Together with the import allow-list, this keeps learner code from printing a forged test
 // result, from ending its test process early, and from reading the process's arguments or
 // environment; see package grade for how the grader uses that.
 package policy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
+	"go/types"
 	"path"
 	"regexp"
 	"slices"
@@ -36,8 +47,8 @@ import (
 type Violation struct {
 	File string // the file's name, as given to Check
 	Line int
-	// Rule is a short stable name: "size", "import", "cgo", "unsafe", "directive", "init",
-	// "dot-import", "exit", "output", "env".
+	// Rule is a short stable name: "size", "syntax", "import", "cgo", "unsafe", "directive",
+	// "init", "dot-import", "exit", "output", "env".
 	Rule string
 	// Message says what is wrong in words a learner acts on.
 	Message string
@@ -47,26 +58,23 @@ func (v Violation) String() string {
 	return fmt.Sprintf("%s:%d: %s", v.File, v.Line, v.Message)
 }
 
-// ErrSyntax is wrapped by Check when the file does not parse; the compiler's message says
-// more, so the grader compiles such a file anyway to report its compile error.
-var ErrSyntax = errors.New("the file does not parse")
-
 // MaxFileSize is the largest learner file Check accepts.
 const MaxFileSize = 1 << 20
 
 // Check applies the policy to the learner file src, named filename, that may import only the
-// packages in allowed. It returns every violation found, in source order.
+// packages in allowed. It returns every violation found, in source order; a file that does not
+// parse is one violation (rule "syntax"). The error is reserved for a failure of the check
+// itself.
 func Check(filename string, src []byte, allowed []string) ([]Violation, error) {
 	if len(src) > MaxFileSize {
 		return []Violation{{File: filename, Line: 1, Rule: "size", Message: fmt.Sprintf("the file is %d bytes, more than the %d a learner file may have", len(src), MaxFileSize)}}, nil
 	}
 	fset := token.NewFileSet()
-	// Object resolution is on: it tells a local variable named fmt from the package.
-	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
+	f, err := parser.ParseFile(fset, filename, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
+		return []Violation{syntaxViolation(filename, src, err)}, nil
 	}
-	c := &checker{fset: fset, file: filename, imports: map[string]string{}}
+	c := &checker{fset: fset, file: filename}
 	c.checkDirectives(f)
 	c.checkImports(f, allowed)
 	c.checkDecls(f)
@@ -74,15 +82,27 @@ func Check(filename string, src []byte, allowed []string) ([]Violation, error) {
 	return c.out, nil
 }
 
-type checker struct {
-	fset    *token.FileSet
-	file    string
-	imports map[string]string // local name -> import path
-	out     []Violation
+// syntaxViolation describes a parse error at its real line: the parser's own positions follow
+// //line directives, its byte offsets do not.
+func syntaxViolation(filename string, src []byte, err error) Violation {
+	line, msg := 1, err.Error()
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		line = 1 + bytes.Count(src[:min(max(list[0].Pos.Offset, 0), len(src))], []byte("\n"))
+		msg = list[0].Msg
+	}
+	return Violation{File: filename, Line: line, Rule: "syntax", Message: "the file does not parse, so it cannot be checked or graded: " + msg}
 }
 
+type checker struct {
+	fset *token.FileSet
+	file string
+	out  []Violation
+}
+
+// add records a violation at pos's real line (//line directives do not move it).
 func (c *checker) add(pos token.Pos, rule, format string, args ...any) {
-	c.out = append(c.out, Violation{File: c.file, Line: c.fset.Position(pos).Line, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	c.out = append(c.out, Violation{File: c.file, Line: c.fset.PositionFor(pos, false).Line, Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 var directive = regexp.MustCompile(`^//go:([a-z_]+)`)
@@ -93,6 +113,10 @@ var allowedDirectives = map[string]bool{"build": true, "generate": true}
 func (c *checker) checkDirectives(f *ast.File) {
 	for _, g := range f.Comments {
 		for _, cm := range g.List {
+			if strings.HasPrefix(cm.Text, "//line ") || strings.HasPrefix(cm.Text, "/*line ") {
+				c.add(cm.Pos(), "directive", "line directives (//line) are not allowed: they make the compiler report made-up positions")
+				continue
+			}
 			m := directive.FindStringSubmatch(cm.Text)
 			if m == nil || allowedDirectives[m[1]] {
 				continue
@@ -115,7 +139,7 @@ func (c *checker) checkImports(f *ast.File, allowed []string) {
 		if err != nil {
 			continue
 		}
-		name := defaultName(p)
+		name := ""
 		if imp.Name != nil {
 			name = imp.Name.Name
 		}
@@ -133,10 +157,6 @@ func (c *checker) checkImports(f *ast.File, allowed []string) {
 		}
 		if name == "." {
 			c.add(imp.Pos(), "dot-import", "dot imports (import . %q) are not allowed: name the package", p)
-			continue
-		}
-		if name != "_" {
-			c.imports[name] = p
 		}
 	}
 }
@@ -190,24 +210,39 @@ var forbidden = map[string]map[string]string{
 	},
 }
 
+// noImports gives the type checker, for every import, an empty package of the right name: the
+// names a file uses from it are still resolved to the package, which is all the check needs.
+type noImports struct{}
+
+func (noImports) Import(path string) (*types.Package, error) {
+	p := types.NewPackage(path, defaultName(path))
+	p.MarkComplete()
+	return p, nil
+}
+
 func (c *checker) checkDecls(f *ast.File) {
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "init" {
 			c.add(fd.Pos(), "init", "init functions are not allowed: no code of yours may run before the tests start")
 		}
 	}
+	// Type errors (everything from the unloaded imports, names of the package's other files)
+	// are expected: the checker goes on, and records what each name refers to.
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
+	conf := types.Config{Importer: noImports{}, Error: func(error) {}}
+	conf.Check(f.Name.Name, c.fset, []*ast.File{f}, info)
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
 			id, ok := n.X.(*ast.Ident)
-			if !ok || id.Obj != nil {
-				return true
-			}
-			p, ok := c.imports[id.Name]
 			if !ok {
 				return true
 			}
-			switch forbidden[p][n.Sel.Name] {
+			pkg, ok := info.Uses[id].(*types.PkgName)
+			if !ok {
+				return true
+			}
+			switch forbidden[pkg.Imported().Path()][n.Sel.Name] {
 			case "exit":
 				c.add(n.Pos(), "exit", "%s.%s is not allowed: your code must not end the test process", id.Name, n.Sel.Name)
 			case "env":
@@ -215,9 +250,9 @@ func (c *checker) checkDecls(f *ast.File) {
 			case "output":
 				c.add(n.Pos(), "output", "%s.%s is not allowed: your code must not write to standard output or error (return values or errors instead)", id.Name, n.Sel.Name)
 			}
-		case *ast.CallExpr:
-			if id, ok := n.Fun.(*ast.Ident); ok && id.Obj == nil && (id.Name == "print" || id.Name == "println") {
-				c.add(n.Pos(), "output", "the built-in %s is not allowed: it writes to standard error", id.Name)
+		case *ast.Ident:
+			if b, ok := info.Uses[n].(*types.Builtin); ok && (b.Name() == "print" || b.Name() == "println") {
+				c.add(n.Pos(), "output", "the built-in %s is not allowed: it writes to standard error", b.Name())
 			}
 		}
 		return true

@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -93,6 +92,18 @@ func F(l *slog.Logger) { l.Info("x") }`, ""},
 		{"debug.PrintStack", `package p
 import "runtime/debug"
 func F() { debug.PrintStack() }`, "output"},
+		{"println in parentheses", `package p
+func F() { (println)("\x16--- PASS: TestX (0.00s)") }`, "output"},
+		{"print deferred, in parentheses twice", `package p
+func F() { defer ((print))("x") }`, "output"},
+		{"a shadowed println is fine", `package p
+func F() { println := func(...any) {}; println("x") }`, ""},
+		{"fmt.Println in parentheses", `package p
+import "fmt"
+func F() { (fmt.Println)("x") }`, "output"},
+		{"line directive", `package p
+//line other.go:1
+func F() {}`, "directive"},
 		{"versioned import name", `package p
 import "math/rand/v2"
 func F() int { return rand.IntN(3) }`, ""},
@@ -105,9 +116,30 @@ func F() int { return rand.IntN(3) }`, ""},
 	}
 }
 
-func TestCheck_SyntaxErrorIsLeftToTheCompiler(t *testing.T) {
-	_, err := policy.Check("x.go", []byte("package p\nfunc {"), nil)
-	assert.True(t, errors.Is(err, policy.ErrSyntax), "Check of a broken file: err = %v, want ErrSyntax", err)
+func TestCheck_AFileThatDoesNotParseIsRefused(t *testing.T) {
+	vs, err := policy.Check("x.go", []byte("package p\n\nfunc {"), nil)
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	assert.Equal(t, "syntax", vs[0].Rule)
+	assert.Equal(t, 3, vs[0].Line)
+	// Nesting deeper than go/parser's limit, which the compiler accepts.
+	deep := "package p\n\nvar X = " + strings.Repeat("(", 100_000) + "1" + strings.Repeat(")", 100_000) + "\n"
+	vs, err = policy.Check("x.go", []byte(deep), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "syntax", rules(vs))
+}
+
+func TestCheck_PositionsAreRealDespiteLineDirectives(t *testing.T) {
+	src := "package p\n\nimport \"os\"\n\n//line fake.go:900\nfunc F() { os.Exit(0) }\n"
+	vs, err := policy.Check("x.go", []byte(src), []string{"os"})
+	require.NoError(t, err)
+	require.Len(t, vs, 2)
+	assert.Equal(t, "x.go:5: line directives (//line) are not allowed: they make the compiler report made-up positions", vs[0].String())
+	assert.Equal(t, "x.go:6: os.Exit is not allowed: your code must not end the test process", vs[1].String())
+	vs, err = policy.Check("x.go", []byte("package p\n//line fake.go:900\nfunc {\n"), nil)
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	assert.Equal(t, 3, vs[0].Line, "the syntax error's real line: %v", vs[0])
 }
 
 func TestCheck_MessagesNameTheLineAndTheReason(t *testing.T) {

@@ -8,8 +8,13 @@
 //   - a root file system built from read-only binds of /usr (and the /bin, /lib... links), a
 //     few files of /etc that programs need (passwd, group, hosts, nsswitch.conf, ...), and the
 //     paths the caller exposes (the pristine tree, the test binary), all read-only;
-//   - its own empty, size-limited /tmp, which is also its HOME and TMPDIR; nothing of the
-//     home folder;
+//   - its own empty /tmp (256 MiB), which is also its HOME and TMPDIR, and /dev/shm (64 MiB):
+//     the only writable places, each a tmpfs of a fixed size (bubblewrap 0.5 and later; an
+//     older one gives an unbounded /tmp and no writable /dev/shm); a read-only /dev; nothing
+//     of the home folder;
+//   - no /proc at all, so that no process can reach another's memory or file descriptors
+//     through /proc/PID/mem or /proc/PID/fd, nor its own code through /proc/self/mem; no new
+//     user namespaces (bubblewrap 0.8 and later), so none can mount a /proc of its own;
 //   - every process it started is killed when it ends (the PID namespace goes with it).
 //
 // Whatever the kind, the process runs under a small re-exec of the current executable that
@@ -123,6 +128,12 @@ type Command struct {
 	Expose []string
 	// Limits bound it.
 	Limits Limits
+	// StartLine, when set, is a line the process prints on standard output once it has
+	// started its real work; when it has not printed it within StartTime, it is killed and
+	// Result.NotStarted is set. (A test binary prints its -test.shuffle line only after every
+	// init function ran: a slow initializer is found in seconds, not at the time limit.)
+	StartLine string
+	StartTime time.Duration
 
 	probe bool // only apply the limits and exit 0: New's check that the sandbox works
 }
@@ -137,16 +148,17 @@ type Result struct {
 	ExitCode int
 	Signal   string
 	// TimedOut is set when Run killed it at Limits.Time; Flooded when it printed more than
-	// Limits.Output.
-	TimedOut bool
-	Flooded  bool
+	// Limits.Output; NotStarted when it did not print Command.StartLine within StartTime.
+	TimedOut   bool
+	Flooded    bool
+	NotStarted bool
 	// Elapsed is its wall time.
 	Elapsed time.Duration
 }
 
 // Clean reports whether the process exited by itself with status 0, within its limits.
 func (r *Result) Clean() bool {
-	return r.Exited && r.ExitCode == 0 && !r.TimedOut && !r.Flooded
+	return r.Exited && r.ExitCode == 0 && !r.TimedOut && !r.Flooded && !r.NotStarted
 }
 
 // Sandbox runs commands. Create it with New; it is safe for concurrent use.
@@ -155,8 +167,9 @@ type Sandbox struct {
 	note  string
 	bwrap string // path of the bwrap program when kind is Bubblewrap
 	self  string // the executable that applies limits and execs the command
-	// hasSize is set when this bwrap understands --size (bubblewrap 0.5 and later).
-	hasSize bool
+	// hasSize is set when this bwrap understands --size (bubblewrap 0.5 and later), and
+	// hasDisableUserns when it understands --disable-userns (0.8 and later).
+	hasSize, hasDisableUserns bool
 }
 
 // Kind is the isolation the sandbox gives.
@@ -178,7 +191,17 @@ func (s *Sandbox) Run(ctx context.Context, c Command) (*Result, error) {
 	return s.run(ctx, c, tmp)
 }
 
-// capped keeps what both of a process's output streams print, up to a shared total.
+// newCapped returns the output cap of c, watching for its start line.
+func newCapped(c Command, onFull func()) *capped {
+	out := &capped{limit: c.Limits.Output, onFull: onFull}
+	if c.StartLine != "" && c.StartTime > 0 {
+		out.start = []byte(c.StartLine + "\n")
+	}
+	return out
+}
+
+// capped keeps what both of a process's output streams print, up to a shared total, and
+// watches standard output for a start line.
 type capped struct {
 	mu      sync.Mutex
 	limit   int
@@ -186,6 +209,35 @@ type capped struct {
 	full    bool
 	onFull  func()
 	streams [2]bytes.Buffer
+	start   []byte // the start line with its newline; nil when not watched
+	started bool
+}
+
+// watchStart kills the process (kill) when c.start has not been printed after d; it returns
+// a function that stops the watch and reports whether the process was killed for that.
+func (c *capped) watchStart(d time.Duration, kill func()) (stop func() bool) {
+	if c.start == nil {
+		return func() bool { return false }
+	}
+	var mu sync.Mutex
+	fired := false
+	t := time.AfterFunc(d, func() {
+		c.mu.Lock()
+		started := c.started
+		c.mu.Unlock()
+		if !started {
+			mu.Lock()
+			fired = true
+			mu.Unlock()
+			kill()
+		}
+	})
+	return func() bool {
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return fired
+	}
 }
 
 type cappedStream struct {
@@ -199,8 +251,12 @@ func (w cappedStream) Write(p []byte) (int, error) {
 	room := c.limit - c.used
 	n := min(room, len(p))
 	if n > 0 {
+		from := max(0, c.streams[w.i].Len()-len(c.start))
 		c.streams[w.i].Write(p[:n])
 		c.used += n
+		if w.i == 0 && c.start != nil && !c.started {
+			c.started = bytes.Contains(c.streams[0].Bytes()[from:], c.start)
+		}
 	}
 	overflow := n < len(p) && !c.full
 	if overflow {

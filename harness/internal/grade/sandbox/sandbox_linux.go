@@ -15,8 +15,11 @@ import (
 	"time"
 )
 
-// tmpSize bounds the sandbox's /tmp (a tmpfs lives in memory).
-const tmpSize = 256 << 20
+// tmpSize bounds the sandbox's /tmp, and shmSize its /dev/shm (a tmpfs lives in memory).
+const (
+	tmpSize = 256 << 20
+	shmSize = 64 << 20
+)
 
 // New returns a Sandbox that gives the isolation asked for. With Auto it tries bubblewrap and
 // falls back to None with a Note saying why; with Require that failure is an error wrapping
@@ -52,6 +55,7 @@ func (s *Sandbox) tryBubblewrap() string {
 	help, _ := exec.Command(path, "--help").CombinedOutput()
 	s.bwrap, s.kind = path, Bubblewrap
 	s.hasSize = strings.Contains(string(help), "--size")
+	s.hasDisableUserns = strings.Contains(string(help), "--disable-userns")
 	tmp, err := os.MkdirTemp("", "kata-sandbox-*")
 	if err != nil {
 		s.kind = None
@@ -93,8 +97,11 @@ func (s *Sandbox) bwrapArgs(c Command) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
 		"--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "kata",
-		"--ro-bind", "/usr", "/usr",
 	}
+	if s.hasDisableUserns {
+		a = append(a, "--disable-userns")
+	}
+	a = append(a, "--ro-bind", "/usr", "/usr")
 	for _, l := range []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"} {
 		fi, err := os.Lstat(l)
 		switch {
@@ -110,9 +117,17 @@ func (s *Sandbox) bwrapArgs(c Command) []string {
 	for _, f := range etcFiles {
 		a = append(a, "--ro-bind-try", f, f)
 	}
-	a = append(a, "--proc", "/proc", "--dev", "/dev")
+	// No /proc: through /proc/PID/mem a process could rewrite its own code or its parent's,
+	// and through /proc/PID/fd write to another's output. A Go test binary, the race
+	// detector and sh run without it (the detector warns once that it cannot read its
+	// executable's name; package grade drops that line).
+	//
+	// /dev is read-only (its device nodes still work); the only writable places are /tmp and
+	// /dev/shm, each a tmpfs of a fixed size. Without --size (bubblewrap before 0.5) /tmp is
+	// unbounded and there is no writable /dev/shm.
+	a = append(a, "--dev", "/dev", "--remount-ro", "/dev")
 	if s.hasSize {
-		a = append(a, "--size", fmt.Sprint(tmpSize))
+		a = append(a, "--size", fmt.Sprint(shmSize), "--tmpfs", "/dev/shm", "--size", fmt.Sprint(tmpSize))
 	}
 	a = append(a, "--tmpfs", "/tmp")
 	for _, p := range exposed(append([]string{c.Path, c.Dir, s.self}, c.Expose...)) {
@@ -184,7 +199,7 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 			syscall.Kill(-int(p), syscall.SIGKILL)
 		}
 	}
-	out := &capped{limit: c.Limits.Output, onFull: kill}
+	out := newCapped(c, kill)
 	cmd.Stdout = cappedStream{out, 0}
 	cmd.Stderr = cappedStream{out, 1}
 
@@ -200,6 +215,7 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(c.Limits.Time, func() { timedOut.Store(true); kill() })
+	stopWatch := out.watchStart(c.StartTime, kill)
 	stop := context.AfterFunc(ctx, kill)
 	waitErr := cmd.Wait()
 	elapsed := time.Since(start)
@@ -209,11 +225,12 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 
 	res := &Result{
-		Stdout:   out.streams[0].Bytes(),
-		Stderr:   out.streams[1].Bytes(),
-		TimedOut: timedOut.Load(),
-		Flooded:  out.isFull(),
-		Elapsed:  elapsed,
+		Stdout:     out.streams[0].Bytes(),
+		Stderr:     out.streams[1].Bytes(),
+		TimedOut:   timedOut.Load(),
+		Flooded:    out.isFull(),
+		NotStarted: stopWatch(),
+		Elapsed:    elapsed,
 	}
 	var exitErr *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
@@ -231,7 +248,7 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 			}
 		}
 	}
-	if killed.Load() && !res.TimedOut && !res.Flooded && ctx.Err() != nil {
+	if killed.Load() && !res.TimedOut && !res.Flooded && !res.NotStarted && ctx.Err() != nil {
 		return res, fmt.Errorf("sandbox: %w", ctx.Err())
 	}
 	return res, nil

@@ -87,7 +87,39 @@ func behave(b string) {
 		}
 		fmt.Printf("home-hidden=%v shadow-hidden=%v tree-ro=%v tmp-rw=%v no-net=%v loopback=%v\n",
 			os.IsNotExist(home), os.IsNotExist(etcShadow), werr != nil, terr == nil, derr != nil, lerr == nil)
+	case "places":
+		// What a test could reach or fill: /proc (another process's memory), /dev, /dev/shm.
+		_, procErr := os.Stat("/proc/self/mem")
+		devErr := os.WriteFile("/dev/probe", []byte("x"), 0o644)
+		nullErr := os.WriteFile("/dev/null", []byte("x"), 0o644)
+		shm := fill("/dev/shm/f", 128<<20)
+		tmp := fill("/tmp/f", 512<<20)
+		fmt.Printf("no-proc=%v dev-ro=%v null-ok=%v shm=%dMiB tmp=%dMiB\n",
+			os.IsNotExist(procErr), devErr != nil, nullErr == nil, shm>>20, tmp>>20)
 	}
+}
+
+// fill writes up to max bytes to the file p, in files of at most 32 MiB (the file size
+// limit is 64 MiB), and returns how many it wrote.
+func fill(p string, max int) int {
+	chunk := make([]byte, 1<<20)
+	n := 0
+	for i := 0; n < max; i++ {
+		f, err := os.Create(fmt.Sprintf("%s%d", p, i))
+		if err != nil {
+			return n
+		}
+		for j := 0; j < 32 && n < max; j++ {
+			w, err := f.Write(chunk)
+			n += w
+			if err != nil {
+				f.Close()
+				return n
+			}
+		}
+		f.Close()
+	}
+	return n
 }
 
 func newSandbox(t *testing.T, want sandbox.Want) *sandbox.Sandbox {
@@ -217,6 +249,13 @@ func TestRun_BubblewrapHidesHomeAndNetworkAndFreezesTheTree(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "home-hidden=true shadow-hidden=true tree-ro=true tmp-rw=true no-net=true loopback=true\n",
 		string(res.Stdout), "stderr: %s", res.Stderr)
+}
+
+func TestRun_BubblewrapHasNoProcAndSizesEveryWritablePlace(t *testing.T) {
+	s := bubblewrap(t)
+	res, err := s.Run(context.Background(), self(t, "places", sandbox.Limits{Time: 20 * time.Second}))
+	require.NoError(t, err)
+	assert.Equal(t, "no-proc=true dev-ro=true null-ok=true shm=64MiB tmp=256MiB\n", string(res.Stdout), "stderr: %s", res.Stderr)
 }
 
 func TestNew_OffSaysSoPlainly(t *testing.T) {

@@ -42,7 +42,7 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 			cmd.Process.Kill()
 		}
 	}
-	out := &capped{limit: c.Limits.Output, onFull: kill}
+	out := newCapped(c, kill)
 	cmd.Stdout = cappedStream{out, 0}
 	cmd.Stderr = cappedStream{out, 1}
 	start := time.Now()
@@ -51,16 +51,18 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 	}
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(c.Limits.Time, func() { timedOut.Store(true); kill() })
+	stopWatch := out.watchStart(c.StartTime, kill)
 	stop := context.AfterFunc(ctx, kill)
 	waitErr := cmd.Wait()
 	timer.Stop()
 	stop()
 	res := &Result{
-		Stdout:   out.streams[0].Bytes(),
-		Stderr:   out.streams[1].Bytes(),
-		TimedOut: timedOut.Load(),
-		Flooded:  out.isFull(),
-		Elapsed:  time.Since(start),
+		Stdout:     out.streams[0].Bytes(),
+		Stderr:     out.streams[1].Bytes(),
+		TimedOut:   timedOut.Load(),
+		Flooded:    out.isFull(),
+		NotStarted: stopWatch(),
+		Elapsed:    time.Since(start),
 	}
 	var exitErr *exec.ExitError
 	if waitErr != nil && !errors.As(waitErr, &exitErr) && !errors.Is(waitErr, exec.ErrWaitDelay) {
