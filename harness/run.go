@@ -17,7 +17,8 @@ import (
 //
 //   - when body returns, Run returns;
 //   - when body panics, the panic fails t with the panic's value and the frames of the exercise
-//     folder, and later tests still run (a panic in a goroutine that body started itself still
+//     folder (the value is formatted on a goroutine of its own, so that its String or Error
+//     method cannot end or stall the report: t fails whatever it does), and later tests still run (a panic in a goroutine that body started itself still
 //     ends the test binary, as in any Go test);
 //   - when body is still running after the timeout (DefaultTimeout, or WithTimeout), Run fails t
 //     with a short report of where the exercise's goroutines are blocked and returns, leaving
@@ -63,8 +64,13 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 				return
 			}
 			if r != nil && !abandoned.Load() {
-				panicked = fmt.Sprintf("panic: %v\n%s", r, panicReport(debug.Stack(), dir))
-				if strings.Contains(fmt.Sprint(r), "deadlock") { // testing/synctest's report
+				// The verdict is set before anything of the panic value is formatted: its
+				// Error or String method is the learner's code, and must not decide it.
+				at := panicReport(debug.Stack(), dir)
+				panicked = "panic (its value could not be shown)\n" + at
+				value := describe(r)
+				panicked = fmt.Sprintf("panic: %s\n%s", value, at)
+				if strings.Contains(value, "deadlock") { // testing/synctest's report
 					skip := maps.Clone(before)
 					skip[currentGoroutineID()] = true
 					panicked += "\n" + stuckReport(allStacks(), dir, -1, skip)
@@ -104,5 +110,39 @@ func allStacks() []byte {
 			return buf[:n]
 		}
 		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// describeTimeout bounds how long describe waits for a value's String or Error method.
+const describeTimeout = 2 * time.Second
+
+// describe formats v with %v on a goroutine of its own, so that a String or Error method that
+// panics, calls runtime.Goexit or blocks cannot end or stall the caller: it then returns a
+// sentence saying that the value could not be shown.
+func describe(v any) string {
+	type result struct {
+		s        string
+		finished bool
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var res result
+		defer func() {
+			if r := recover(); r != nil {
+				res = result{}
+			}
+			ch <- res // also after runtime.Goexit, which runs deferred calls
+		}()
+		res.s = fmt.Sprintf("%v", v)
+		res.finished = true
+	}()
+	select {
+	case res := <-ch:
+		if res.finished {
+			return res.s
+		}
+		return fmt.Sprintf("a %T whose String or Error method did not finish (it panicked or called runtime.Goexit)", v)
+	case <-time.After(describeTimeout):
+		return fmt.Sprintf("a %T whose String or Error method did not return within %v", v, describeTimeout)
 	}
 }

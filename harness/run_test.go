@@ -86,6 +86,30 @@ func TestFixture_GoexitIsNotAPass(t *testing.T) {
 	})
 }
 
+// goexitError is a panic value whose Error method ends the goroutine that formats it.
+type goexitError struct{}
+
+func (goexitError) Error() string { runtime.Goexit(); return "not reached" }
+
+// goexitStringer is the same with String.
+type goexitStringer struct{}
+
+func (goexitStringer) String() string { runtime.Goexit(); return "not reached" }
+
+func TestFixture_PanicValueErrorGoexits(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		panic(goexitError{})
+	})
+}
+
+func TestFixture_PanicValueStringGoexits(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		panic(goexitStringer{})
+	})
+}
+
 func TestFixture_SkipIsASkip(t *testing.T) {
 	fixture(t)
 	harness.Run(t, func(t *testing.T) {
@@ -128,6 +152,10 @@ func TestRun_FixturesReportEachFailureAndGoOn(t *testing.T) {
 		"panic: deadlock: all goroutines in bubble are blocked",
 		"--- FAIL: TestFixture_GoexitIsNotAPass ",
 		"runtime.Goexit was called on the test's goroutine",
+		"--- FAIL: TestFixture_PanicValueErrorGoexits ",
+		"panic: a harness_test.goexitError whose String or Error method did not finish",
+		"--- FAIL: TestFixture_PanicValueStringGoexits ",
+		"panic: a harness_test.goexitStringer whose String or Error method did not finish",
 		"--- SKIP: TestFixture_SkipIsASkip ",
 		"--- PASS: TestFixture_AfterTheOthers ",
 	} {
