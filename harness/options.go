@@ -3,8 +3,6 @@ package harness
 import (
 	"os"
 	"time"
-
-	"go.uber.org/goleak"
 )
 
 // DefaultTimeout is how long Run lets a test body run before the watchdog fails it. The
@@ -19,13 +17,11 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	timeout    time.Duration
-	leakOpts   []goleak.Option
-	checkLeaks bool
+	timeout time.Duration
 }
 
 func newConfig(opts []Option) config {
-	c := config{timeout: DefaultTimeout, checkLeaks: true}
+	c := config{timeout: DefaultTimeout}
 	if d, err := time.ParseDuration(os.Getenv("KATA_WATCHDOG")); err == nil && d > 0 {
 		c.timeout = d
 	}
@@ -42,15 +38,4 @@ func WithTimeout(d time.Duration) Option {
 		panic("harness: WithTimeout needs a positive duration")
 	}
 	return optionFunc(func(c *config) { c.timeout = d })
-}
-
-// WithLeakOptions passes goleak options (goleak.IgnoreTopFunction, say) to the test's leak check.
-func WithLeakOptions(opts ...goleak.Option) Option {
-	return optionFunc(func(c *config) { c.leakOpts = append(c.leakOpts, opts...) })
-}
-
-// WithoutLeakCheck turns the per-test leak check off, for the rare test whose subject is
-// allowed to leave a goroutine behind (the package-level check in Main still runs).
-func WithoutLeakCheck() Option {
-	return optionFunc(func(c *config) { c.checkLeaks = false })
 }

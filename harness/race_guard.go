@@ -11,10 +11,16 @@ import (
 // the answers come out right.
 func RequireRace(t testing.TB) {
 	t.Helper()
+	requireRace(t, 1)
+}
+
+// requireRace is RequireRace for a caller skip frames above the test file's frame.
+func requireRace(t testing.TB, skip int) {
+	t.Helper()
 	if RaceEnabled {
 		return
 	}
-	t.Fatal(raceMessage(exerciseDir(1)))
+	t.Fatal(raceMessage(exerciseDir(skip + 1)))
 }
 
 // raceMessage says what to run instead, for the exercise folder dir.

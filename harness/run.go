@@ -10,10 +10,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kata-go/concurrency/harness/internal/require"
 )
 
-// Run runs body as the test t of an exercise. It first calls RequireRace and VerifyNoLeaks
-// (unless WithoutLeakCheck), then runs body in a goroutine of its own under a watchdog:
+// Run runs body as the test t of an exercise. It first calls RequireRace and VerifyNoLeaks,
+// then runs body in a goroutine of its own under a watchdog:
 //
 //   - when body returns, Run returns;
 //   - when body panics, the panic fails t with the panic's value and the frames of the exercise
@@ -26,16 +28,13 @@ import (
 //     is over is dropped (never the "Fail in goroutine after Test has completed" crash), and the
 //     leak checks of later tests ignore the goroutines it left.
 //
-// body may call t.Fatal and require's checks as usual. It must not call t.Parallel.
+// body may call t.Fatal and require's checks as usual. It must not call t.Parallel. A check
+// that fails in body shows, in testify's Error Trace, only the test's lines and the learner's.
 func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	t.Helper()
-	if !RaceEnabled {
-		t.Fatalf("this exercise needs the race detector: go test -race ./%s", exerciseDir(1))
-	}
+	requireRace(t, 1)
 	c := newConfig(opts)
-	if c.checkLeaks {
-		VerifyNoLeaks(t, c.leakOpts...)
-	}
+	VerifyNoLeaks(t)
 	_, testFile, _, _ := runtime.Caller(1)
 	dir := filepath.Dir(testFile)
 
@@ -50,15 +49,13 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 	go func() {
 		defer close(done)
 		started <- currentGoroutineID()
-		returned := false
-		defer func() {
+		require.Test(t, body, func(r any, returned bool) {
 			if returned {
 				return
 			}
 			// r == nil is runtime.Goexit: from t.FailNow or t.SkipNow, or from code that stopped
 			// the body without a word, which must not pass. After the watchdog fired, whatever
 			// body reports (and the panic testing raises for it) belongs to a test that is over.
-			r := recover()
 			if r == nil && !t.Failed() && !t.Skipped() && !abandoned.Load() {
 				panicked = "the test stopped early: runtime.Goexit was called on the test's goroutine (by your code?), so nothing after it was checked"
 				return
@@ -76,9 +73,7 @@ func Run(t *testing.T, body func(t *testing.T), opts ...Option) {
 					panicked += "\n" + stuckReport(allStacks(), dir, -1, skip)
 				}
 			}
-		}()
-		body(t)
-		returned = true
+		})
 	}()
 	bodyID := <-started
 

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/kata-go/concurrency/harness"
 )
 
@@ -45,5 +47,33 @@ func TestFailStuck_KeepsTheTestsWordsAndShowsWhereGoroutinesWait(t *testing.T) {
 	}
 	if !strings.Contains(rest, "blockForever (run_test.go:") {
 		t.Errorf("the report does not say where the goroutine waits:\n%s", msg)
+	}
+}
+
+func TestFixture_TestifyTraceShowsOnlyTheTest(t *testing.T) {
+	fixture(t)
+	harness.Run(t, func(t *testing.T) {
+		assert.Equal(t, 1, 2, "a testify check that fails")
+	})
+}
+
+// A failed testify check inside Run shows, in its Error Trace, the test's line and nothing of
+// the harness or the runtime: the learner reads their own lines only.
+func TestRun_TestifyTraceShowsOnlyTheTestsLines(t *testing.T) {
+	out := runFixtures(t)
+	_, block, _ := strings.Cut(out, "=== RUN   TestFixture_TestifyTraceShowsOnlyTheTest\n")
+	block, _, ok := strings.Cut(block, "--- FAIL: TestFixture_TestifyTraceShowsOnlyTheTest ")
+	if !ok {
+		t.Fatalf("the fixture did not fail:\n%s", out)
+	}
+	_, trace, _ := strings.Cut(block, "Error Trace:")
+	trace, _, _ = strings.Cut(trace, "Error:")
+	if !strings.Contains(trace, "stuck_test.go:") {
+		t.Errorf("Error Trace does not name the test's line:\n%s", block)
+	}
+	for _, bad := range []string{"run.go", "require.go", "asm_", "runtime/"} {
+		if strings.Contains(trace, bad) {
+			t.Errorf("Error Trace shows %s, a frame that is not the test's:\n%s", bad, trace)
+		}
 	}
 }
