@@ -6,8 +6,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,84 +28,63 @@ func TestMain(m *testing.M) { harness.Main(m) }
 // only ever reached by a wrong solution.
 const bound = 3 * time.Second
 
-// start runs echo.Serve on ln (a new loopback listener when nil) with a context that cleanup
-// cancels; Serve must then return nil.
-func start(t *testing.T, ln net.Listener) (s *loopback.Server, cancel context.CancelFunc) {
-	t.Helper()
-	if ln == nil {
-		ln = loopback.Listen(t)
-	}
-	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
-	ctx, cancel := context.WithCancel(context.Background())
-	s = loopback.StartOn(t, ln, func(ln net.Listener) error { return echo.Serve(ctx, ln) }, cancel)
-	return s, cancel
-}
-
-func dial(t *testing.T, addr string) *loopback.Conn {
-	t.Helper()
-	c, err := loopback.Dial(t, addr)
-	require.NoError(t, err, "dialling the server: is Serve accepting connections?")
-	return c
-}
-
-// randomLines returns n lines of random printable text, each shorter than max bytes.
-func randomLines(r *rand.Rand, n, max int) []string {
-	const letters = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?-"
-	lines := make([]string, n)
-	for i := range lines {
-		b := make([]byte, r.IntN(max))
-		for j := range b {
-			b[j] = letters[r.IntN(len(letters))]
-		}
-		lines[i] = string(b)
-	}
-	return lines
-}
-
-func short(s string) string {
-	if len(s) > 60 {
-		return fmt.Sprintf("%q... (%d bytes)", s[:40], len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
-
 // Task 1: Serve.
 
 func TestServe_EchoesEachLineAsItArrives(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := start(t, nil)
+		s := start(t, nil)
 		c := dial(t, s.Addr)
-		lines := append([]string{"hello from the client!", ""}, randomLines(harness.Rand(t), 5, 200)...)
+		lines := []string{
+			"hello from the client!",
+			"",
+			"  spaces around it  ",
+			"a line that ends in a carriage return\r",
+			"\ttabs\tinside\t",
+		}
+		lines = append(lines, randomLines(harness.Rand(t), 5, 200)...)
 		for _, line := range lines {
 			require.NoError(t, c.WriteLine(line))
 			got, err := c.ReadLine()
 			require.NoError(t, err, "reading the echo of %s before sending anything else: echo each line as soon as it has arrived", short(line))
-			assert.Equal(t, line, got, "the echo of one line")
+			assert.Equal(t, line, got, "the echo of the line %s: every byte of it, as it came", short(line))
 		}
 		require.NoError(t, c.CloseWrite())
 		rest, err := c.ReadAll()
 		assert.NoError(t, err, "after the client half-closes, the server must close the connection")
-		assert.Empty(t, rest, "nothing more should come after the echoes")
+		assert.Empty(t, rest, "after the client half-closed right after a \"\\n\": nothing more should come (there is no final line to echo)")
 	})
 }
 
 func TestServe_HalfCloseGetsEverythingThenEOF(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := start(t, nil)
+		s := start(t, nil)
 		lines := randomLines(harness.Rand(t), 50, 300)
-		sent := strings.Join(lines, "\n") + "\nand a final line without a newline"
+		for _, final := range []string{"and a final line without a newline", "x", "a final carriage return\r"} {
+			sent := strings.Join(lines, "\n") + "\n" + final
+			c := dial(t, s.Addr)
+			require.NoError(t, c.WriteString(sent))
+			require.NoError(t, c.CloseWrite())
+			got, err := c.ReadAll()
+			require.NoError(t, err, "reading to EOF after CloseWrite: the server must echo everything, then close")
+			assert.Equal(t, sent, got, "50 lines and the final line %q without a newline, written at once, then CloseWrite: the echo must be all of it, as it came", final)
+		}
+	})
+}
+
+func TestServe_ClosesAConnectionThatSentNothing(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		s := start(t, nil)
 		c := dial(t, s.Addr)
-		require.NoError(t, c.WriteString(sent))
 		require.NoError(t, c.CloseWrite())
 		got, err := c.ReadAll()
-		require.NoError(t, err, "reading to EOF after CloseWrite: the server must echo everything, then close")
-		assert.Equal(t, sent, got, "50 lines and a final line without a newline, written at once, then CloseWrite: the echo must be all of it, as it came")
+		require.NoError(t, err, "a client that half-closes without sending anything: the server must close the connection")
+		assert.Empty(t, got, "a client that sent nothing: the server must send nothing back")
 	})
 }
 
 func TestServe_ManyClientsEachGetTheirOwnBytes(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := start(t, nil)
+		s := start(t, nil)
 		const clients = 30
 		r := harness.Rand(t)
 		sent := make([]string, clients)
@@ -141,13 +123,32 @@ func TestServe_ManyClientsEachGetTheirOwnBytes(t *testing.T) {
 	})
 }
 
+func TestServe_ServesManyOpenConnectionsAtOnce(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		s := start(t, nil)
+		// Every connection stays open while the next one is served: a server that serves only
+		// so many connections at a time never answers the ones after those.
+		const clients = 64
+		conns := make([]*loopback.Conn, clients)
+		for i := range conns {
+			conns[i] = dial(t, s.Addr)
+			line := fmt.Sprintf("client %d of %d, all open", i+1, clients)
+			require.NoError(t, conns[i].WriteLine(line))
+			got, err := conns[i].ReadLine()
+			require.NoError(t, err, "the echo for client %d while %d earlier clients keep their connections open: serve every connection in a goroutine of its own", i+1, i)
+			assert.Equal(t, line, got, "the echo for client %d", i+1)
+		}
+	})
+}
+
 func TestServe_ClientThatNeverReadsDoesNotStallOthers(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := start(t, nil)
-		// 16 MiB of lines, far more than the kernel buffers: its echo soon blocks the server's
+		s := start(t, smallSendBuffers{loopback.Listen(t)})
+		// 4 MiB of lines, far more than the kernel buffers: its echo soon blocks the server's
 		// writes to this client.
-		_, err := loopback.NeverReads(t, s.Addr, strings.Repeat(strings.Repeat("z", 1023)+"\n", 16<<10))
+		_, err := loopback.NeverReads(t, s.Addr, strings.Repeat(strings.Repeat("z", 1023)+"\n", 4<<10))
 		require.NoError(t, err, "a client that never reads connecting")
+		require.NotEmpty(t, waitBlocked(s.Done(), pollWrite, splicePump), "the server never blocked writing to a client that never reads its echoes (is Serve running?)")
 		for i := range 5 {
 			c := dial(t, s.Addr)
 			msg := fmt.Sprintf("client %d is not stuck\n", i)
@@ -160,101 +161,128 @@ func TestServe_ClientThatNeverReadsDoesNotStallOthers(t *testing.T) {
 
 // Task 2: Request.
 
-// startUntilEOF starts a server that reads each connection to EOF (so it answers only a client
-// that half-closes), then writes back everything it read and closes.
-func startUntilEOF(t *testing.T) *loopback.Server {
-	t.Helper()
-	return loopback.Start(t, func(ln net.Listener) error {
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return nil
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(bound))
-				b, err := io.ReadAll(c)
-				if err == nil {
-					c.Write(b)
-				}
-			})
-		}
-	}, nil)
-}
-
-func TestRequest_HalfClosesAndReturnsTheReplyWithoutTheFinalNewline(t *testing.T) {
+func TestRequest_WritesTheMessageAndANewlineThenHalfCloses(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := startUntilEOF(t)
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
-		defer cancel()
 		for _, msg := range []string{
 			"hello from the client!",
 			fmt.Sprintf("line one %d\nline two", harness.Rand(t).IntN(1e6)),
 			"",
+			"ends with a newline already\n",
 		} {
+			s, received := startUntilEOF(t, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
 			got, err := echo.Request(ctx, s.Addr, msg)
+			cancel()
 			require.NoError(t, err, "Request(%q) to a server that answers once the client half-closes: did you call CloseWrite?", msg)
-			assert.Equal(t, msg, got, "Request(%q)", msg)
+			select {
+			case b := <-received:
+				assert.Equal(t, msg+"\n", b, "what the server read from Request(%q) before EOF: msg and \"\\n\"", msg)
+			default:
+				t.Fatalf("Request(%q) returned %q, but the server never read to EOF", msg, got)
+			}
 		}
 	})
 }
 
-func TestRequest_GivesUpInTime(t *testing.T) {
+func TestRequest_ReturnsTheReplyWithoutItsFinalNewline(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		t.Run("a closed port fails at once", func(t *testing.T) {
-			addr := loopback.ClosedAddr(t)
-			errc := make(chan error, 1)
-			go func() {
-				_, err := echo.Request(context.Background(), addr, "hello?")
-				errc <- err
-			}()
-			select {
-			case err := <-errc:
-				assert.Error(t, err, "Request to %s, where nobody listens", addr)
-			case <-time.After(bound):
-				t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", bound)
-			}
-		})
-		t.Run("deadline against a server that never answers", func(t *testing.T) {
-			addr := loopback.NeverAnswers(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			errc := make(chan error, 1)
-			go func() {
-				_, err := echo.Request(ctx, addr, "anyone there?")
-				errc <- err
-			}()
-			select {
-			case err := <-errc:
-				assert.ErrorIs(t, err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-			case <-time.After(bound):
-				t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", bound)
-			}
-		})
-		t.Run("cancelled while waiting", func(t *testing.T) {
-			addr := loopback.NeverAnswers(t)
-			ctx, cancel := context.WithCancel(context.Background())
-			errc := make(chan error, 1)
-			go func() {
-				_, err := echo.Request(ctx, addr, "anyone there?")
-				errc <- err
-			}()
+		big := strings.Repeat("0123456789abcde\n", 1<<16) // 1 MiB, more than the kernel buffers
+		for _, tc := range []struct{ reply, want string }{
+			{"pong\n", "pong"},
+			{"no newline at the end", "no newline at the end"},
+			{"two newlines\n\n", "two newlines\n"},
+			{"  spaces around it  \n", "  spaces around it  "},
+			{"a carriage return\r\n", "a carriage return\r"},
+			{"line one\nline two\n", "line one\nline two"},
+			{"\n", ""},
+			{"", ""},
+			{big, big[:len(big)-1]},
+		} {
+			answer := func([]byte) string { return tc.reply }
+			s, _ := startUntilEOF(t, answer)
+			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			got, err := echo.Request(ctx, s.Addr, "ping")
 			cancel()
-			select {
-			case err := <-errc:
-				assert.ErrorIs(t, err, context.Canceled, "Request to a server that never answers, ctx cancelled: the error must match ctx.Err()")
-			case <-time.After(bound):
-				t.Fatalf("Request to a server that never answers was still waiting %v after its ctx was cancelled", bound)
-			}
-		})
+			require.NoError(t, err, "Request to a server that answers %s once the client half-closes", short(tc.reply))
+			assert.Equal(t, tc.want, got, "Request's result when the server answers %s and closes: all of it, without its final \"\\n\" (only that one)", short(tc.reply))
+		}
+	})
+}
+
+func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		s, _ := startUntilEOF(t, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		defer cancel()
+		_, err := echo.Request(ctx, s.Addr, "is anybody there?")
+		require.NoError(t, err, "Request to a server that answers once the client half-closes")
+
+		addr := loopback.ClosedAddr(t)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := echo.Request(context.Background(), addr, "hello?")
+			errc <- err
+		}()
+		select {
+		case err := <-errc:
+			assert.Error(t, err, "Request to %s, where nobody listens", addr)
+		case <-time.After(bound):
+			t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", bound)
+		}
+	})
+}
+
+func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		addr := loopback.NeverAnswers(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		r := goRequest(ctx, addr, "anyone there?")
+		select {
+		case <-r.done:
+			require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
+			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
+		case <-time.After(bound):
+			t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", bound)
+		}
+	})
+}
+
+// The tests below prove that Request is blocked where they say before they cancel its ctx.
+
+func TestRequest_CancelledWhileDialling(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		cancelWhileBlocked(t, fullQueue(t), "hello?", "dialling a server whose queue of connections is full", dialFrame, pollRead, pollWrite)
+	})
+}
+
+func TestRequest_CancelledWhileWriting(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// 16 MiB that the server never reads: the write cannot finish.
+		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a server that never reads", pollWrite)
+	})
+}
+
+func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		s, received := startUntilEOF(t, nil, withoutAnswer())
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := goRequest(ctx, s.Addr, "anyone there?")
+		select {
+		case <-received:
+		case <-r.done:
+			t.Fatalf("Request returned %v before the server read its message to EOF (did you call CloseWrite?)", r.err)
+		case <-time.After(bound):
+			t.Fatalf("the server did not read Request's message to EOF within %v: did Request call CloseWrite?", bound)
+		}
+		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", pollRead)
 	})
 }
 
 func TestRequest_AgainstServe(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := start(t, nil)
+		s := start(t, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), bound)
 		defer cancel()
 		msgs := randomLines(harness.Rand(t), 20, 1000)
@@ -278,35 +306,104 @@ func TestRequest_AgainstServe(t *testing.T) {
 
 func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		tl := loopback.Track(loopback.Listen(t), 100*time.Millisecond)
-		s, cancel := start(t, tl)
+		// The second connection's writes never finish, as if its client never read.
+		tl := loopback.Track(&stuckWrites{Listener: loopback.Listen(t), n: 2}, 100*time.Millisecond)
+		s := start(t, tl)
 
 		idle := dial(t, s.Addr)
 		require.NoError(t, idle.WriteLine("ping"))
 		got, err := idle.ReadLine()
 		require.NoError(t, err, "the echo of ping")
 		require.Equal(t, "ping", got)
-		stuck, err := loopback.NeverReads(t, s.Addr, strings.Repeat(strings.Repeat("w", 1023)+"\n", 16<<10))
-		require.NoError(t, err)
+		stuck := dial(t, s.Addr)
+		require.NoError(t, stuck.WriteLine("an echo that never gets through"))
 		half := dial(t, s.Addr)
 		require.NoError(t, half.WriteString("half a line"))
+		// The server must be stuck writing to the client that never reads before ctx ends: only
+		// closing that connection wakes it.
+		require.NotEmpty(t, waitBlocked(s.Done(), stuckWrite), "the server never started to echo a line to a client that never reads its echoes")
 
-		cancel()
+		s.cancel()
 		err = s.Wait()
 		require.NoError(t, err, "Serve after its ctx was cancelled: it must close everything and return nil")
 		assert.Zero(t, tl.Busy(), "Serve returned while its connection goroutines were still reading or writing: it must wait for every goroutine it started")
 		assert.NoError(t, idle.WaitClosed(), "an idle client after ctx was cancelled: its connection must be closed")
 		assert.NoError(t, half.WaitClosed(), "a client in the middle of a line after ctx was cancelled: its connection must be closed")
 		assert.NoError(t, stuck.WaitClosed(), "a client that never reads (the server is stuck writing to it) after ctx was cancelled: its connection must be closed")
-		_, err = net.DialTimeout("tcp", s.Addr, bound)
-		assert.Error(t, err, "dialling after Serve returned: the listener must be closed")
+	})
+}
+
+func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// Every connection's Read, once Serve has closed the connection, waits for the test
+		// before it returns its error: its goroutine is then certainly still running.
+		hl := &heldListener{Listener: loopback.Listen(t), release: make(chan struct{}), held: make(chan struct{}, 1)}
+		t.Cleanup(hl.let)
+		s := start(t, hl)
+		c := dial(t, s.Addr)
+		require.NoError(t, c.WriteLine("ping"))
+		got, err := c.ReadLine()
+		require.NoError(t, err, "the echo of ping")
+		require.Equal(t, "ping", got)
+
+		s.cancel()
+		select {
+		case <-hl.held:
+		case <-time.After(bound):
+			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", bound)
+		}
+		// The connection goroutine is held inside Read. Serve must not return: wait until it
+		// is blocked (waiting, as it should) or has returned (too early).
+		for deadline := time.Now().Add(bound); ; {
+			select {
+			case <-s.Done():
+				t.Fatalf("Serve returned (%v) while one of its connection goroutines was still inside Read: it must return only after every goroutine it started has finished", s.Wait())
+			default:
+			}
+			if s.waiting() {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", bound)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		hl.let()
+		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
+	})
+}
+
+func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// Accept gets a connection, then waits until the test has cancelled ctx and Serve has
+		// closed the listener: the connection arrives after Serve started to stop.
+		al := &heldAccept{Listener: loopback.Listen(t), accepted: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
+		t.Cleanup(al.let)
+		s := start(t, al)
+		c := dial(t, s.Addr)
+		select {
+		case <-al.accepted:
+		case <-s.Done():
+			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
+		case <-time.After(bound):
+			t.Fatalf("Serve did not call Accept within %v", bound)
+		}
+		s.cancel()
+		select {
+		case <-al.closed:
+		case <-time.After(bound):
+			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", bound)
+		}
+		al.let() // Accept now returns the connection, to a Serve that is stopping
+		assert.NoError(t, c.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
+		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 	})
 }
 
 func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ln := loopback.Listen(t)
-		s, _ := start(t, ln)
+		s := start(t, ln)
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteLine("ping"))
 		_, err := c.ReadLine()
@@ -322,4 +419,349 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		assert.NoError(t, c.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
 	})
+}
+
+// Helpers.
+
+// server is echo.Serve running on a loopback listener.
+type server struct {
+	*loopback.Server
+	cancel    context.CancelFunc // cancels Serve's ctx
+	goroutine atomic.Int64       // the goroutine that runs Serve
+}
+
+// waiting reports whether the goroutine running Serve is blocked, and not merely on a mutex
+// for a moment: Serve is waiting for something.
+func (s *server) waiting() bool {
+	id := s.goroutine.Load()
+	return harness.Blocked("/exercises/12_echo.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
+}
+
+// start runs echo.Serve on ln (a new loopback listener when nil) with a context that cleanup
+// cancels; Serve must then return nil.
+func start(t *testing.T, ln net.Listener) *server {
+	t.Helper()
+	if ln == nil {
+		ln = loopback.Listen(t)
+	}
+	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{cancel: cancel}
+	s.Server = loopback.StartOn(t, ln, func(ln net.Listener) error {
+		s.goroutine.Store(harness.GoroutineID())
+		err := echo.Serve(ctx, ln)
+		if err != nil && ctx.Err() != nil {
+			t.Errorf("Serve returned %q after the test cancelled its ctx: when ctx is done, Serve itself closes the listener and every connection, and returns nil, not the error of the Accept that closing the listener makes fail. (If Serve does not watch ctx, this error comes from the test closing the listener after it cancelled ctx.)", err)
+			return nil
+		}
+		return err
+	}, cancel)
+	return s
+}
+
+func dial(t *testing.T, addr string) *loopback.Conn {
+	t.Helper()
+	c, err := loopback.Dial(t, addr)
+	require.NoError(t, err, "dialling the server: is Serve accepting connections?")
+	return c
+}
+
+// Frames where a goroutine of package echo can be blocked on the network.
+const (
+	dialFrame = "net.(*netFD).connect"
+	pollRead  = "internal/poll.(*FD).Read"
+	pollWrite = "internal/poll.(*FD).Write"
+	// io.Copy between two *net.TCPConn splices on Linux: it waits to write here.
+	splicePump = "internal/poll.splicePump"
+	// A Write to a connection of stuckWrites.
+	stuckWrite = "(*stuckConn).Write"
+)
+
+// waitBlocked polls, within bound, until a goroutine with a frame of package echo on its stack
+// is blocked in one of frames, and returns that frame; it returns "" when done is closed or
+// the bound passes first.
+func waitBlocked(done <-chan struct{}, frames ...string) string {
+	for deadline := time.Now().Add(bound); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case <-done:
+			return ""
+		default:
+		}
+		ours := harness.Blocked("/exercises/12_echo.")
+		for _, f := range frames {
+			for id := range harness.Blocked(f) {
+				if ours[id] {
+					return f
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// request is a call of echo.Request running in a goroutine of its own.
+type request struct {
+	done chan struct{} // closed when Request has returned
+	err  error         // what Request returned, set before done is closed
+}
+
+func goRequest(ctx context.Context, addr, msg string) *request {
+	r := &request{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		_, r.err = echo.Request(ctx, addr, msg)
+	}()
+	return r
+}
+
+// cancelWhileBlocked runs Request(ctx, addr, msg) and hands it to cancelBlocked.
+func cancelWhileBlocked(t *testing.T, addr, msg, doing string, frames ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelBlocked(t, goRequest(ctx, addr, msg), cancel, doing, frames...)
+}
+
+// cancelBlocked waits until Request r is blocked in one of frames (the first is the one the
+// case is about), cancels its ctx, and checks that Request gives up at once with an error that
+// matches context.Canceled.
+func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing string, frames ...string) {
+	t.Helper()
+	at := waitBlocked(r.done, frames...)
+	select {
+	case <-r.done:
+		t.Fatalf("Request returned %v while %s, before its ctx was cancelled", r.err, doing)
+	default:
+	}
+	require.NotEmpty(t, at, "Request never blocked while %s", doing)
+	if at != frames[0] {
+		t.Logf("Request blocked in %s, not in %s, on this system", at, frames[0])
+	}
+	cancel()
+	select {
+	case <-r.done:
+		require.Error(t, r.err, "Request cancelled while %s", doing)
+		assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)
+	case <-time.After(bound):
+		t.Fatalf("Request was still %s %v after its ctx was cancelled: it must give up at once", doing, bound)
+	}
+}
+
+type untilEOFOption func(*untilEOF)
+
+type untilEOF struct{ noAnswer bool }
+
+// withoutAnswer makes startUntilEOF's server read to EOF and then hold the connection open.
+func withoutAnswer() untilEOFOption { return func(u *untilEOF) { u.noAnswer = true } }
+
+// startUntilEOF starts a server that reads each connection to EOF (so it answers only a client
+// that half-closes), hands the test what it read on the returned channel, writes back
+// answer(what it read) (what it read, when answer is nil), and closes.
+func startUntilEOF(t *testing.T, answer func([]byte) string, opts ...untilEOFOption) (*loopback.Server, <-chan string) {
+	t.Helper()
+	var u untilEOF
+	for _, o := range opts {
+		o(&u)
+	}
+	received := make(chan string, 16)
+	stop := make(chan struct{})
+	s := loopback.Start(t, func(ln net.Listener) error {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return nil
+			}
+			wg.Go(func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(2 * bound))
+				b, err := io.ReadAll(c)
+				if err != nil {
+					return
+				}
+				received <- string(b)
+				if u.noAnswer {
+					<-stop
+					return
+				}
+				reply := string(b)
+				if answer != nil {
+					reply = answer(b)
+				}
+				io.WriteString(c, reply)
+			})
+		}
+	}, func() { close(stop) })
+	return s, received
+}
+
+// fullQueue returns the address of a listener that never accepts and whose queue of
+// connections is already full, so that a dial there waits for room. (Where the system does
+// not let the test shrink the queue, a dial there connects and then waits for an answer.)
+func fullQueue(t *testing.T) string {
+	t.Helper()
+	ln := loopback.Listen(t)
+	rc, err := ln.(*net.TCPListener).SyscallConn()
+	require.NoError(t, err)
+	var lerr error
+	require.NoError(t, rc.Control(func(fd uintptr) { lerr = relisten(syscall.Listen, fd) }))
+	require.NoError(t, lerr, "shrinking the listener's queue")
+	filler, err := net.DialTimeout("tcp", ln.Addr().String(), bound)
+	require.NoError(t, err, "filling the listener's queue")
+	t.Cleanup(func() { filler.Close() })
+	return ln.Addr().String()
+}
+
+// relisten calls listen(fd, 0) again on a listening socket, which shrinks its queue to one
+// pending connection (on Linux; syscall.Listen takes an int there and a Handle on Windows).
+func relisten[H ~int | ~uintptr](listen func(H, int) error, fd uintptr) error {
+	return listen(H(fd), 0)
+}
+
+// smallSendBuffers wraps a listener so that each connection it accepts has a small send
+// buffer: a server writing to a client that never reads blocks after kilobytes, not megabytes.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
+}
+
+// stuckWrites wraps a listener: the connection it accepts as number n (from 1) never finishes
+// a Write, as if its client never read, until it is closed or given a write deadline in the
+// past. The goroutine writing to it is then certainly stuck in Write.
+type stuckWrites struct {
+	net.Listener
+	n        int64
+	accepted atomic.Int64
+}
+
+func (l *stuckWrites) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil || l.accepted.Add(1) != l.n {
+		return c, err
+	}
+	return &stuckConn{Conn: c, closed: make(chan struct{}), expired: make(chan struct{})}, nil
+}
+
+type stuckConn struct {
+	net.Conn
+	closeOnce, expireOnce sync.Once
+	closed, expired       chan struct{}
+}
+
+func (c *stuckConn) Write(p []byte) (int, error) {
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	case <-c.expired:
+		return 0, os.ErrDeadlineExceeded
+	}
+}
+
+func (c *stuckConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+func (c *stuckConn) SetDeadline(t time.Time) error {
+	c.expire(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *stuckConn) SetWriteDeadline(t time.Time) error {
+	c.expire(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *stuckConn) expire(t time.Time) {
+	if !t.IsZero() && !t.After(time.Now()) {
+		c.expireOnce.Do(func() { close(c.expired) })
+	}
+}
+
+// heldListener's connections, once closed, hold their failing Read until let is called.
+type heldListener struct {
+	net.Listener
+	release chan struct{}
+	held    chan struct{} // gets a value when a Read is held
+	once    sync.Once
+}
+
+func (l *heldListener) let() { l.once.Do(func() { close(l.release) }) }
+
+func (l *heldListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &heldConn{Conn: c, l: l}, nil
+}
+
+type heldConn struct {
+	net.Conn
+	l *heldListener
+}
+
+func (c *heldConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		select {
+		case c.l.held <- struct{}{}:
+		default:
+		}
+		<-c.l.release
+	}
+	return n, err
+}
+
+// heldAccept's Accept, the first time, gets a connection and holds it until let is called;
+// closed is closed when Close is called.
+type heldAccept struct {
+	net.Listener
+	accepted, release, closed chan struct{}
+	first, letOnce, closeOnce sync.Once
+}
+
+func (l *heldAccept) let() { l.letOnce.Do(func() { close(l.release) }) }
+
+func (l *heldAccept) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.first.Do(func() {
+			close(l.accepted)
+			<-l.release
+		})
+	}
+	return c, err
+}
+
+func (l *heldAccept) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+// randomLines returns n lines of random printable text, each shorter than max bytes.
+func randomLines(r *rand.Rand, n, max int) []string {
+	const letters = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?-"
+	lines := make([]string, n)
+	for i := range lines {
+		b := make([]byte, r.IntN(max))
+		for j := range b {
+			b[j] = letters[r.IntN(len(letters))]
+		}
+		lines[i] = string(b)
+	}
+	return lines
+}
+
+func short(s string) string {
+	if len(s) > 60 {
+		return fmt.Sprintf("%q... (%d bytes)", s[:40], len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }

@@ -5,8 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,42 +28,12 @@ func TestMain(m *testing.M) { harness.Main(m) }
 // only ever reached by a wrong solution.
 const bound = 3 * time.Second
 
-// start runs c.Serve on ln (a new loopback listener when nil) with a context that cleanup
-// cancels; Serve must then return nil.
-func start(t *testing.T, c *collector.Collector, ln net.Listener) (s *loopback.Server, cancel context.CancelFunc) {
-	t.Helper()
-	require.NotNil(t, c, "New() returned nil")
-	if ln == nil {
-		ln = loopback.Listen(t)
-	}
-	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
-	ctx, cancel := context.WithCancel(context.Background())
-	s = loopback.StartOn(t, ln, func(ln net.Listener) error { return c.Serve(ctx, ln) }, cancel)
-	return s, cancel
-}
-
-func dial(t *testing.T, addr string) *loopback.Conn {
-	t.Helper()
-	conn, err := loopback.Dial(t, addr)
-	require.NoError(t, err, "dialling the collector: is Serve accepting connections?")
-	return conn
-}
-
-// ask sends line and returns the one-line reply.
-func ask(t *testing.T, conn *loopback.Conn, line string) string {
-	t.Helper()
-	require.NoError(t, conn.WriteLine(line), "sending %q", line)
-	reply, err := conn.ReadLine()
-	require.NoError(t, err, "reading the reply to %q", line)
-	return reply
-}
-
 // Task 1: the protocol.
 
 func TestServe_StatusThenQuery(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		svc := fmt.Sprintf("web-%d", harness.Rand(t).IntN(1000))
-		s, _ := start(t, collector.New(), nil)
+		s := start(t, collector.New(), nil)
 		conn := dial(t, s.Addr)
 
 		assert.Equal(t, "ERR unknown service", ask(t, conn, "QUERY "+svc), "QUERY of a service that never reported")
@@ -73,25 +47,61 @@ func TestServe_StatusThenQuery(t *testing.T) {
 	})
 }
 
+func TestServe_UpdatesCountsEveryStatusLineEvenWithTheSameState(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		c := collector.New()
+		s := start(t, c, nil)
+		conn := dial(t, s.Addr)
+		for i := range 3 {
+			require.Equal(t, "OK", ask(t, conn, "STATUS queue up"), "STATUS queue up, number %d", i+1)
+		}
+		require.Equal(t, "OK", ask(t, conn, "STATUS cron up nightly run done"))
+		require.Equal(t, "OK", ask(t, conn, "STATUS cron up nightly run done"))
+		assert.Equal(t, "STATE up 3", ask(t, conn, "QUERY queue"), "QUERY queue after three identical STATUS lines: <updates> counts every STATUS line, not changes of state")
+		assert.Equal(t, "STATE up 2 nightly run done", ask(t, conn, "QUERY cron"), "QUERY cron after two identical STATUS lines")
+		assert.Equal(t, map[string]collector.Status{
+			"queue": {State: "up", Updates: 3},
+			"cron":  {State: "up", Detail: "nightly run done", Updates: 2},
+		}, c.Snapshot(), "Snapshot after STATUS queue up three times and STATUS cron up twice")
+	})
+}
+
+func TestServe_DetailIsTheRestOfTheLineAsItCame(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		c := collector.New()
+		s := start(t, c, nil)
+		conn := dial(t, s.Addr)
+		const detail = "disk  full:\t100%  of /var "
+		require.Equal(t, "OK", ask(t, conn, "STATUS db down "+detail), "STATUS db down %q", detail)
+		assert.Equal(t, "STATE down 1 "+detail, ask(t, conn, "QUERY db"), "QUERY db after a detail with double spaces, a tab and a trailing space: the detail is the rest of the line, every byte of it")
+		assert.Equal(t, collector.Status{State: "down", Detail: detail, Updates: 1}, c.Snapshot()["db"], "Snapshot()[\"db\"]")
+	})
+}
+
 func TestServe_BadLinesGetERRAndTheConnectionStaysOpen(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s, _ := start(t, c, nil)
+		s := start(t, c, nil)
 		conn := dial(t, s.Addr)
-		for _, bad := range []string{"HELLO there", "", "STATUS", "STATUS lonely", "QUERY", "PING", "OK"} {
+		require.Equal(t, "OK", ask(t, conn, "STATUS api up"), "STATUS api up")
+		for _, bad := range []string{
+			"HELLO there", "", "STATUS", "STATUS lonely", "QUERY", "PING", "OK",
+			"STATUS  api down", // two spaces: an empty service
+			"QUERY api now",    // QUERY takes one word
+		} {
 			reply := ask(t, conn, bad)
 			assert.Regexp(t, `^ERR \S`, reply, "the reply to %q should be ERR and a reason", bad)
 		}
-		assert.Equal(t, "OK", ask(t, conn, "STATUS api up"), "STATUS on the same connection after bad lines: the connection must stay usable")
-		assert.Equal(t, map[string]collector.Status{"api": {State: "up", Updates: 1}}, c.Snapshot(),
-			"Snapshot after bad lines and one STATUS: bad lines change nothing")
+		assert.Equal(t, "OK", ask(t, conn, "STATUS api degraded"), "STATUS on the same connection after bad lines: the connection must stay usable")
+		assert.Equal(t, map[string]collector.Status{"api": {State: "degraded", Updates: 2}}, c.Snapshot(),
+			"Snapshot after two STATUS lines with bad lines between them: bad lines change nothing")
 	})
 }
 
 func TestServe_LineOverMaxLineBytesClosesOnlyThatConnection(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s, _ := start(t, c, nil)
+		s := start(t, c, nil)
 		other := dial(t, s.Addr)
 		assert.Equal(t, "OK", ask(t, other, "STATUS cache up"), "STATUS cache up")
 
@@ -100,9 +110,14 @@ func TestServe_LineOverMaxLineBytesClosesOnlyThatConnection(t *testing.T) {
 		exact := dial(t, s.Addr)
 		assert.Equal(t, "OK", ask(t, exact, longest), "a STATUS line of exactly MaxLineBytes (%d) bytes", collector.MaxLineBytes)
 
+		// MaxLineBytes+1 bytes and no "\n" yet: the line is already too long.
 		long := dial(t, s.Addr)
-		require.NoError(t, long.WriteLine(longest+"d"), "sending a line one byte over MaxLineBytes")
-		assert.NoError(t, long.WaitClosed(), "a line of MaxLineBytes+1 bytes: its connection must be closed (with no reply)")
+		require.NoError(t, long.WriteString(longest+"d"), "sending MaxLineBytes+1 bytes of a line")
+		got, err := long.ReadAll()
+		if err != nil && !loopback.ClosedByPeer(err) {
+			t.Errorf("after MaxLineBytes+1 bytes of a line without \"\\n\": the connection must be closed, without waiting for the rest of the line: %v", err)
+		}
+		assert.Empty(t, got, "what came back on a connection that sent MaxLineBytes+1 bytes of a line: it must be closed without a reply")
 
 		assert.Equal(t, "OK", ask(t, other, "STATUS cache warm"), "STATUS on another connection after one was closed for a long line")
 		snap := c.Snapshot()
@@ -116,7 +131,7 @@ func TestSnapshot_IsACopy(t *testing.T) {
 		c := collector.New()
 		require.NotNil(t, c, "New() returned nil")
 		assert.Empty(t, c.Snapshot(), "Snapshot of a new Collector")
-		s, cancel := start(t, c, nil)
+		s := start(t, c, nil)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS mail up queue empty"))
 		require.Equal(t, "OK", ask(t, conn, "STATUS dns up"))
@@ -133,43 +148,13 @@ func TestSnapshot_IsACopy(t *testing.T) {
 		assert.Equal(t, want, c.Snapshot(), "Snapshot after the caller changed an earlier Snapshot's map: it must be a copy")
 		assert.Equal(t, "STATE up 1 queue empty", ask(t, conn, "QUERY mail"), "QUERY mail after the caller changed a Snapshot's map")
 
-		cancel()
+		s.cancel()
 		require.NoError(t, s.Wait(), "Serve after cancel")
 		assert.Equal(t, want, c.Snapshot(), "Snapshot after Serve returned")
 	})
 }
 
 // Task 2: Report.
-
-// oneLineServer accepts one connection, reads one line and hands it to the test, then answers
-// with what the test sends on answer ("" closes the connection without answering).
-func oneLineServer(t *testing.T) (s *loopback.Server, lines <-chan string, answer chan<- string) {
-	t.Helper()
-	got, ans := make(chan string, 1), make(chan string, 1)
-	s = loopback.Start(t, func(ln net.Listener) error {
-		conn, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(2 * bound))
-		line, err := bufio.NewReader(conn).ReadString('\n')
-		got <- line
-		if err != nil {
-			return nil
-		}
-		if a := <-ans; a != "" {
-			fmt.Fprint(conn, a)
-		}
-		return nil
-	}, func() {
-		select {
-		case ans <- "":
-		default:
-		}
-	})
-	return s, got, ans
-}
 
 func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
@@ -207,20 +192,11 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 
 func TestReport_FailsWithoutOK(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		report := func(ctx context.Context, addr string) error {
-			errc := make(chan error, 1)
-			go func() { errc <- collector.Report(ctx, addr, "svc", "up", "") }()
-			select {
-			case err := <-errc:
-				return err
-			case <-time.After(bound):
-				t.Fatalf("Report was still running after %v", bound)
-				return nil
-			}
-		}
 		for _, tc := range []struct{ name, answer string }{
 			{"closed without an answer", ""},
 			{"ERR", "ERR not today\n"},
+			{"OKAY", "OKAY\n"},
+			{"OK and more", "OK but not recorded\n"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s, lines, answer := oneLineServer(t)
@@ -236,21 +212,69 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 						t.Fatalf("Report was still running %v after the collector answered %q", bound, tc.answer)
 					}
 				case err := <-errc:
-					assert.Error(t, err, "Report returned before the collector read its line")
+					t.Errorf("Report returned %v before the collector read its line", err)
 				case <-time.After(bound):
 					t.Fatalf("Report sent no line within %v", bound)
 				}
 			})
 		}
-		t.Run("ctx deadline against a collector that never answers", func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			err := report(ctx, loopback.NeverAnswers(t))
-			assert.ErrorIs(t, err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-		})
 		t.Run("nobody listening", func(t *testing.T) {
-			assert.Error(t, report(context.Background(), loopback.ClosedAddr(t)), "Report to a port nobody listens on")
+			errc := make(chan error, 1)
+			go func() { errc <- collector.Report(context.Background(), loopback.ClosedAddr(t), "svc", "up", "") }()
+			select {
+			case err := <-errc:
+				assert.Error(t, err, "Report to a port nobody listens on")
+			case <-time.After(bound):
+				t.Fatalf("Report to a port nobody listens on was still running after %v", bound)
+			}
 		})
+	})
+}
+
+func TestReport_GivesUpAtItsDeadline(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		r := goReport(ctx, loopback.NeverAnswers(t), "")
+		select {
+		case <-r.done:
+			require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
+			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
+		case <-time.After(bound):
+			t.Fatalf("Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", bound)
+		}
+	})
+}
+
+// The tests below prove that Report is blocked where they say before they cancel its ctx.
+
+func TestReport_CancelledWhileDialling(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		cancelWhileBlocked(t, fullQueue(t), "", "dialling a collector whose queue of connections is full", dialFrame, pollRead, pollWrite)
+	})
+}
+
+func TestReport_CancelledWhileWriting(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// A 16 MiB detail that the collector never reads: the write cannot finish.
+		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a collector that never reads", pollWrite)
+	})
+}
+
+func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		s, lines, _ := oneLineServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := goReport(ctx, s.Addr, "")
+		select {
+		case <-lines:
+		case <-r.done:
+			t.Fatalf("Report returned %v before the collector read its line", r.err)
+		case <-time.After(bound):
+			t.Fatalf("Report sent no line within %v", bound)
+		}
+		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", pollRead)
 	})
 }
 
@@ -260,8 +284,10 @@ func TestReport_PanicsOnFieldsTheProtocolCannotCarry(t *testing.T) {
 		for _, tc := range []struct{ service, state, detail string }{
 			{"", "up", ""},
 			{"two words", "up", ""},
+			{"svc\nQUERY", "up", ""},
 			{"svc", "", ""},
 			{"svc", "up\tdown", ""},
+			{"svc", "up now", ""},
 			{"svc", "up", "line one\nline two"},
 		} {
 			msg := func() (msg any) {
@@ -282,17 +308,19 @@ func TestReport_PanicsOnFieldsTheProtocolCannotCarry(t *testing.T) {
 
 func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		const services, updates = 16, 8
+		const services = 16
 		r := harness.Rand(t)
 		names := make([]string, services)
+		updates := make([]int, services) // different counts, so that no count stands for another
 		for i := range names {
 			names[i] = fmt.Sprintf("svc%d-%d", i, r.IntN(1e6))
+			updates[i] = 4 + i%5
 		}
 		c := collector.New()
-		s, _ := start(t, c, nil)
+		s := start(t, c, nil)
 
 		// While the reporters run, a goroutine that touches no socket reads Snapshot again and
-		// again, paced so as to look, not to spin: no update may go backwards.
+		// again: no update may go backwards.
 		stopPolling := make(chan struct{})
 		polled := make(chan string, 1)
 		go func() {
@@ -311,20 +339,21 @@ func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 					}
 					last[name] = st.Updates
 				}
-				time.Sleep(time.Millisecond)
+				runtime.Gosched()
 			}
 		}()
 
 		ctx, cancel := context.WithTimeout(context.Background(), bound)
 		defer cancel()
-		errs := make(chan error, services*updates)
+		errs := make(chan error, services)
 		var wg sync.WaitGroup
-		for _, name := range names {
+		for k, name := range names {
 			wg.Go(func() {
-				for i := range updates {
-					err := collector.Report(ctx, s.Addr, name, fmt.Sprint("state-", i), fmt.Sprintf("update %d of %d", i+1, updates))
+				for i := range updates[k] {
+					// Each state is reported twice in a row: every STATUS line counts.
+					err := collector.Report(ctx, s.Addr, name, state(i), fmt.Sprintf("update %d of %d", i+1, updates[k]))
 					if err != nil {
-						errs <- fmt.Errorf("Report(%s, state-%d): %w", name, i, err)
+						errs <- fmt.Errorf("Report(%s, %s): %w", name, state(i), err)
 						return
 					}
 					// While the others report: an acknowledged update is recorded.
@@ -346,10 +375,11 @@ func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 		snap := c.Snapshot()
 		assert.Len(t, snap, services, "Snapshot after %d services reported: one entry per service", services)
 		conn := dial(t, s.Addr)
-		for _, name := range names {
-			want := collector.Status{State: fmt.Sprint("state-", updates-1), Detail: fmt.Sprintf("update %d of %d", updates, updates), Updates: updates}
-			assert.Equal(t, want, snap[name], "Snapshot()[%q] after %d acknowledged updates from one reporter, in order", name, updates)
-			assert.Equal(t, fmt.Sprintf("STATE state-%d %d update %d of %d", updates-1, updates, updates, updates), ask(t, conn, "QUERY "+name), "QUERY %s", name)
+		for k, name := range names {
+			n := updates[k]
+			want := collector.Status{State: state(n - 1), Detail: fmt.Sprintf("update %d of %d", n, n), Updates: n}
+			assert.Equal(t, want, snap[name], "Snapshot()[%q] after %d acknowledged updates from one reporter, in order", name, n)
+			assert.Equal(t, fmt.Sprintf("STATE %s %d update %d of %d", state(n-1), n, n, n), ask(t, conn, "QUERY "+name), "QUERY %s", name)
 		}
 	})
 }
@@ -359,32 +389,121 @@ func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		tl := loopback.Track(loopback.Listen(t), 100*time.Millisecond)
-		s, cancel := start(t, c, tl)
+		// The second connection's writes never finish, as if its client never read.
+		tl := loopback.Track(&stuckWrites{Listener: loopback.Listen(t), n: 2}, 100*time.Millisecond)
+		s := start(t, c, tl)
 
 		idle := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, idle, "STATUS backup running"))
+		stuck := dial(t, s.Addr)
+		require.NoError(t, stuck.WriteLine("QUERY backup"), "a client that never reads the answer")
 		half := dial(t, s.Addr)
 		require.NoError(t, half.WriteString("STATUS half"))
 		silent, err := loopback.Silent(t, s.Addr)
 		require.NoError(t, err)
+		// The collector must be stuck writing to the client that never reads before ctx ends:
+		// only closing that connection wakes it.
+		require.NotEmpty(t, waitBlocked(s.Done(), stuckWrite), "the collector never started to answer a client that never reads its answers")
 
-		cancel()
+		s.cancel()
 		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 		assert.Zero(t, tl.Busy(), "Serve returned while its connection goroutines were still reading or writing: it must wait for every goroutine it started")
-		for name, conn := range map[string]*loopback.Conn{"idle": idle, "half-line": half, "silent": silent} {
+		for name, conn := range map[string]*loopback.Conn{"idle": idle, "half-line": half, "silent": silent, "never-reading": stuck} {
 			assert.NoError(t, conn.WaitClosed(), "the %s client after ctx was cancelled: its connection must be closed", name)
 		}
-		_, err = net.DialTimeout("tcp", s.Addr, bound)
-		assert.Error(t, err, "dialling after Serve returned: the listener must be closed")
 		assert.Equal(t, map[string]collector.Status{"backup": {State: "running", Updates: 1}}, c.Snapshot(), "Snapshot after Serve returned")
+	})
+}
+
+func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// Every connection's Read, once Serve has closed the connection, waits for the test
+		// before it returns its error: its goroutine is then certainly still running.
+		hl := newHeldListener(loopback.Listen(t), false)
+		t.Cleanup(hl.let)
+		s := start(t, collector.New(), hl)
+		conn := dial(t, s.Addr)
+		require.Equal(t, "OK", ask(t, conn, "STATUS held up"))
+
+		s.cancel()
+		select {
+		case <-hl.held:
+		case <-time.After(bound):
+			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", bound)
+		}
+		// The connection goroutine is held inside Read. Serve must not return: wait until it
+		// is blocked (waiting, as it should) or has returned (too early).
+		for deadline := time.Now().Add(bound); !s.waiting(); time.Sleep(time.Millisecond) {
+			select {
+			case <-s.Done():
+				t.Fatalf("Serve returned (%v) while one of its connection goroutines was still inside Read: it must return only after every goroutine it started has finished", s.Wait())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", bound)
+			}
+		}
+		hl.let()
+		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
+	})
+}
+
+func TestServe_AnswersALineInFlightWhileStopping(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// The connection's first Read gets the line and then waits for the test: the line
+		// reaches the connection goroutine only after ctx was cancelled. The aggregating
+		// goroutine must still be there to take it, or the connection goroutine waits for ever.
+		hl := newHeldListener(loopback.Listen(t), true)
+		t.Cleanup(hl.let)
+		c := collector.New()
+		s := start(t, c, hl)
+		conn := dial(t, s.Addr)
+		require.NoError(t, conn.WriteLine("STATUS late up"))
+		select {
+		case <-hl.held:
+		case <-s.Done():
+			t.Fatalf("Serve returned %v before it read a line", s.Wait())
+		case <-time.After(bound):
+			t.Fatalf("Serve read no line within %v", bound)
+		}
+		s.cancel()
+		hl.let()
+		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled while a connection goroutine had a line in hand: every goroutine it started, the aggregating one too, must finish, and Serve return nil")
+		assert.NoError(t, conn.WaitClosed(), "the client after ctx was cancelled: its connection must be closed")
+	})
+}
+
+func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		// Accept gets a connection, then waits until the test has cancelled ctx and Serve has
+		// closed the listener: the connection arrives after Serve started to stop.
+		al := &heldAccept{Listener: loopback.Listen(t), accepted: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
+		t.Cleanup(al.let)
+		s := start(t, collector.New(), al)
+		conn := dial(t, s.Addr)
+		select {
+		case <-al.accepted:
+		case <-s.Done():
+			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
+		case <-time.After(bound):
+			t.Fatalf("Serve did not call Accept within %v", bound)
+		}
+		s.cancel()
+		select {
+		case <-al.closed:
+		case <-time.After(bound):
+			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", bound)
+		}
+		al.let() // Accept now returns the connection, to a Serve that is stopping
+		assert.NoError(t, conn.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
+		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 	})
 }
 
 func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ln := loopback.Listen(t)
-		s, _ := start(t, collector.New(), ln)
+		s := start(t, collector.New(), ln)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS ln up"))
 
@@ -398,4 +517,314 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		assert.NoError(t, conn.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
 	})
+}
+
+// Helpers.
+
+// server is c.Serve running on a loopback listener.
+type server struct {
+	*loopback.Server
+	cancel    context.CancelFunc // cancels Serve's ctx
+	goroutine atomic.Int64       // the goroutine that runs Serve
+}
+
+// waiting reports whether the goroutine running Serve is blocked, and not merely on a mutex
+// for a moment: Serve is waiting for something.
+func (s *server) waiting() bool {
+	id := s.goroutine.Load()
+	return harness.Blocked("/exercises/13_collector.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
+}
+
+// start runs c.Serve on ln (a new loopback listener when nil) with a context that cleanup
+// cancels; Serve must then return nil.
+func start(t *testing.T, c *collector.Collector, ln net.Listener) *server {
+	t.Helper()
+	require.NotNil(t, c, "New() returned nil")
+	if ln == nil {
+		ln = loopback.Listen(t)
+	}
+	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{cancel: cancel}
+	s.Server = loopback.StartOn(t, ln, func(ln net.Listener) error {
+		s.goroutine.Store(harness.GoroutineID())
+		err := c.Serve(ctx, ln)
+		if err != nil && ctx.Err() != nil {
+			t.Errorf("Serve returned %q after the test cancelled its ctx: when ctx is done, Serve itself closes the listener and every connection, and returns nil, not the error of the Accept that closing the listener makes fail. (If Serve does not watch ctx, this error comes from the test closing the listener after it cancelled ctx.)", err)
+			return nil
+		}
+		return err
+	}, cancel)
+	return s
+}
+
+func dial(t *testing.T, addr string) *loopback.Conn {
+	t.Helper()
+	conn, err := loopback.Dial(t, addr)
+	require.NoError(t, err, "dialling the collector: is Serve accepting connections?")
+	return conn
+}
+
+// ask sends line and returns the one-line reply.
+func ask(t *testing.T, conn *loopback.Conn, line string) string {
+	t.Helper()
+	require.NoError(t, conn.WriteLine(line), "sending %q", line)
+	reply, err := conn.ReadLine()
+	require.NoError(t, err, "reading the reply to %q", line)
+	return reply
+}
+
+// state is the state a reporter sends in its update number i (from 0): each one twice.
+func state(i int) string { return fmt.Sprint("state-", i/2) }
+
+// oneLineServer accepts one connection, reads one line and hands it to the test, then answers
+// with what the test sends on answer ("" closes the connection without answering).
+func oneLineServer(t *testing.T) (s *loopback.Server, lines <-chan string, answer chan<- string) {
+	t.Helper()
+	got, ans := make(chan string, 1), make(chan string, 1)
+	s = loopback.Start(t, func(ln net.Listener) error {
+		conn, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(2 * bound))
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		got <- line
+		if err != nil {
+			return nil
+		}
+		if a := <-ans; a != "" {
+			fmt.Fprint(conn, a)
+		}
+		return nil
+	}, func() {
+		select {
+		case ans <- "":
+		default:
+		}
+	})
+	return s, got, ans
+}
+
+// Frames where a goroutine of package collector can be blocked on the network.
+const (
+	dialFrame = "net.(*netFD).connect"
+	pollRead  = "internal/poll.(*FD).Read"
+	pollWrite = "internal/poll.(*FD).Write"
+	// A Write to a connection of stuckWrites.
+	stuckWrite = "(*stuckConn).Write"
+)
+
+// waitBlocked polls, within bound, until a goroutine with a frame of package collector on its
+// stack is blocked in one of frames, and returns that frame; it returns "" when done is
+// closed or the bound passes first.
+func waitBlocked(done <-chan struct{}, frames ...string) string {
+	for deadline := time.Now().Add(bound); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case <-done:
+			return ""
+		default:
+		}
+		ours := harness.Blocked("/exercises/13_collector.")
+		for _, f := range frames {
+			for id := range harness.Blocked(f) {
+				if ours[id] {
+					return f
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// report is a call of collector.Report running in a goroutine of its own.
+type report struct {
+	done chan struct{} // closed when Report has returned
+	err  error         // what Report returned, set before done is closed
+}
+
+func goReport(ctx context.Context, addr, detail string) *report {
+	r := &report{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = collector.Report(ctx, addr, "svc", "up", detail)
+	}()
+	return r
+}
+
+// cancelWhileBlocked runs Report(ctx, addr, "svc", "up", detail) and hands it to cancelBlocked.
+func cancelWhileBlocked(t *testing.T, addr, detail, doing string, frames ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelBlocked(t, goReport(ctx, addr, detail), cancel, doing, frames...)
+}
+
+// cancelBlocked waits until Report r is blocked in one of frames (the first is the one the
+// case is about), cancels its ctx, and checks that Report gives up at once with an error that
+// matches context.Canceled.
+func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing string, frames ...string) {
+	t.Helper()
+	at := waitBlocked(r.done, frames...)
+	select {
+	case <-r.done:
+		t.Fatalf("Report returned %v while %s, before its ctx was cancelled", r.err, doing)
+	default:
+	}
+	require.NotEmpty(t, at, "Report never blocked while %s", doing)
+	if at != frames[0] {
+		t.Logf("Report blocked in %s, not in %s, on this system", at, frames[0])
+	}
+	cancel()
+	select {
+	case <-r.done:
+		require.Error(t, r.err, "Report cancelled while %s", doing)
+		assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
+	case <-time.After(bound):
+		t.Fatalf("Report was still %s %v after its ctx was cancelled: it must give up at once", doing, bound)
+	}
+}
+
+// fullQueue returns the address of a listener that never accepts and whose queue of
+// connections is already full, so that a dial there waits for room. (Where the system does
+// not let the test shrink the queue, a dial there connects and then waits for an answer.)
+func fullQueue(t *testing.T) string {
+	t.Helper()
+	ln := loopback.Listen(t)
+	rc, err := ln.(*net.TCPListener).SyscallConn()
+	require.NoError(t, err)
+	var lerr error
+	require.NoError(t, rc.Control(func(fd uintptr) { lerr = relisten(syscall.Listen, fd) }))
+	require.NoError(t, lerr, "shrinking the listener's queue")
+	filler, err := net.DialTimeout("tcp", ln.Addr().String(), bound)
+	require.NoError(t, err, "filling the listener's queue")
+	t.Cleanup(func() { filler.Close() })
+	return ln.Addr().String()
+}
+
+// relisten calls listen(fd, 0) again on a listening socket, which shrinks its queue to one
+// pending connection (on Linux; syscall.Listen takes an int there and a Handle on Windows).
+func relisten[H ~int | ~uintptr](listen func(H, int) error, fd uintptr) error {
+	return listen(H(fd), 0)
+}
+
+// stuckWrites wraps a listener: the connection it accepts as number n (from 1) never finishes
+// a Write, as if its client never read, until it is closed or given a write deadline in the
+// past. The goroutine writing to it is then certainly stuck in Write.
+type stuckWrites struct {
+	net.Listener
+	n        int64
+	accepted atomic.Int64
+}
+
+func (l *stuckWrites) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil || l.accepted.Add(1) != l.n {
+		return c, err
+	}
+	return &stuckConn{Conn: c, closed: make(chan struct{}), expired: make(chan struct{})}, nil
+}
+
+type stuckConn struct {
+	net.Conn
+	closeOnce, expireOnce sync.Once
+	closed, expired       chan struct{}
+}
+
+func (c *stuckConn) Write(p []byte) (int, error) {
+	select {
+	case <-c.closed:
+		return 0, net.ErrClosed
+	case <-c.expired:
+		return 0, os.ErrDeadlineExceeded
+	}
+}
+
+func (c *stuckConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+func (c *stuckConn) SetDeadline(t time.Time) error {
+	c.expire(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *stuckConn) SetWriteDeadline(t time.Time) error {
+	c.expire(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *stuckConn) expire(t time.Time) {
+	if !t.IsZero() && !t.After(time.Now()) {
+		c.expireOnce.Do(func() { close(c.expired) })
+	}
+}
+
+// heldListener's connections hold a Read until let is called: the first Read that fails (the
+// connection was closed), or, with data set, the first Read that gets data.
+type heldListener struct {
+	net.Listener
+	data    bool
+	release chan struct{}
+	held    chan struct{} // gets a value when a Read is held
+	once    sync.Once
+	first   sync.Once
+}
+
+func newHeldListener(ln net.Listener, data bool) *heldListener {
+	return &heldListener{Listener: ln, data: data, release: make(chan struct{}), held: make(chan struct{}, 1)}
+}
+
+func (l *heldListener) let() { l.once.Do(func() { close(l.release) }) }
+
+func (l *heldListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &heldConn{Conn: c, l: l}, nil
+}
+
+type heldConn struct {
+	net.Conn
+	l *heldListener
+}
+
+func (c *heldConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if (err != nil) != c.l.data {
+		c.l.first.Do(func() {
+			c.l.held <- struct{}{}
+			<-c.l.release
+		})
+	}
+	return n, err
+}
+
+// heldAccept's Accept, the first time, gets a connection and holds it until let is called;
+// closed is closed when Close is called.
+type heldAccept struct {
+	net.Listener
+	accepted, release, closed chan struct{}
+	first, letOnce, closeOnce sync.Once
+}
+
+func (l *heldAccept) let() { l.letOnce.Do(func() { close(l.release) }) }
+
+func (l *heldAccept) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.first.Do(func() {
+			close(l.accepted)
+			<-l.release
+		})
+	}
+	return c, err
+}
+
+func (l *heldAccept) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
 }

@@ -25,9 +25,10 @@ import (
 // soon as it has arrived. Serve closes a connection once its client has half-closed
 // (CloseWrite) and every line has been echoed.
 //
-// When ctx is done, Serve closes ln and every connection, and returns nil once every goroutine
-// it started has finished. When Accept fails for another reason (ln was closed by someone
-// else, say), Serve does the same and returns that error.
+// When ctx is done, Serve closes ln and every connection (also one that Accept returns just
+// then), and returns nil once every goroutine it started has finished; it waits for them
+// blocked (on a WaitGroup, a channel), not in a loop that spins. When Accept fails for another
+// reason (ln was closed by someone else, say), Serve does the same and returns that error.
 func Serve(ctx context.Context, ln net.Listener) error {
 	var (
 		wg      sync.WaitGroup
@@ -97,8 +98,9 @@ func echo(c net.Conn) {
 
 // Request connects to addr, writes msg and "\n", half-closes (CloseWrite: "that was all"),
 // reads the reply until the server closes the connection, and returns it without its final
-// "\n". When ctx is done first, even against a server that never answers, Request gives up at
-// once and returns an error that matches ctx.Err() (errors.Is).
+// "\n". A refused dial is an error at once. When ctx is done first, even against a server
+// that never answers, Request gives up at once, whether it is dialling, writing or waiting for
+// the reply, and returns an error that matches ctx.Err() (errors.Is).
 func Request(ctx context.Context, addr, msg string) (string, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)

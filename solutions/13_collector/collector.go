@@ -31,7 +31,8 @@ import (
 )
 
 // MaxLineBytes is the longest line Serve accepts, not counting its "\n". A longer line closes
-// its connection without a reply; the other connections go on.
+// its connection without a reply, as soon as MaxLineBytes+1 bytes of it have come (Serve does
+// not wait for the rest of it); the other connections go on.
 const MaxLineBytes = 4096
 
 // Status is what the collector knows about one service.
@@ -67,8 +68,11 @@ type request struct {
 // what they read and write back the reply it returns. OK is written only after the update is
 // recorded, so once Report has returned, Snapshot and QUERY see the update.
 //
-// When ctx is done, Serve closes ln and every connection, and returns nil once every goroutine
-// it started (the aggregating one too) has finished. When Accept fails for another reason,
+// When ctx is done, Serve closes ln and every connection (also one that Accept returns just
+// then), and returns nil once every goroutine it started (the aggregating one too) has
+// finished; it waits for them blocked (on a WaitGroup, a channel), not in a loop that spins. A
+// connection goroutine may have read a line just as ctx ends: it must not then wait for ever
+// for an aggregating goroutine that has already stopped. When Accept fails for another reason,
 // Serve does the same and returns that error.
 func (c *Collector) Serve(ctx context.Context, ln net.Listener) error {
 	requests := make(chan request)

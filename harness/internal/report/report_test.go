@@ -55,10 +55,10 @@ func TestNew_TestifyFailurePointsAtTheFunctionItNames(t *testing.T) {
 	require.Len(t, get.Problems, 1)
 	p := get.Problems[0]
 	assert.Equal(t, Failed, p.Kind)
-	assert.Regexp(t, `^NewCell\(\d+\) returned nil$`, p.Message, "the assertion's message comes first")
+	assert.Regexp(t, `^NewCell\(\d+\) returned nil, want a \*Cell holding the value`, p.Message, "the assertion's message comes first")
 	assert.Equal(t, []string{"Expected value not to be nil."}, p.Details)
 	assert.Equal(t, []Location{loc("exercises/01_cell/cell.go", 25, "NewCell", "")}, p.Yours)
-	assert.Equal(t, &Location{File: "exercises/01_cell/cell_test.go", Line: 23}, p.TestAt)
+	assert.Equal(t, &Location{File: "exercises/01_cell/cell_test.go", Line: 22}, p.TestAt)
 	assert.NotEmpty(t, get.Seed, "the seed the test logged")
 
 	borrow := test(t, r, "TestRefCell_BorrowSeesTheValue")
@@ -187,7 +187,7 @@ func TestWriteText_PlainAndColoured(t *testing.T) {
 	text := plain.String()
 	assert.Contains(t, text, "FAIL 01_cell · The Title: 11 of 11 tests fail. Start with TestCell_GetReturnsTheValueGiven: look at exercises/01_cell/cell.go:25 (NewCell).\n")
 	assert.Contains(t, text, "\n  FAIL TestCell_GetReturnsTheValueGiven\n       NewCell(")
-	assert.Contains(t, text, "       your code: exercises/01_cell/cell.go:25 (NewCell)\n       the test: exercises/01_cell/cell_test.go:23\n")
+	assert.Contains(t, text, "       your code: exercises/01_cell/cell.go:25 (NewCell)\n       the test: exercises/01_cell/cell_test.go:22\n")
 	assert.Contains(t, text, "same random inputs again: KATA_SEED=")
 	assert.Contains(t, text, "check cell\n")
 	assert.Contains(t, text, "\n  8 more failing: TestCell_TakeLeavesTheZeroValue, ")

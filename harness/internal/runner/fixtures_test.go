@@ -140,21 +140,27 @@ func runCapture(cfg Config, raw *strings.Builder) (*Result, error) {
 
 var numberRE = regexp.MustCompile(`\d+`)
 
-// digest is what a fixture must keep saying: each top-level test, its verdict, and the first
-// line of its first message, numbers left out (random inputs, line numbers, goroutines).
+// digest is what a fixture must keep saying: each top-level test, its verdict, whether it saw
+// a data race, and the first line of its first message outside the race reports (which may come
+// before or after it), numbers left out (random inputs, line numbers, goroutines).
 func digest(r *Result) string {
 	var b strings.Builder
 	for _, tt := range r.TopLevel() {
-		first := ""
+		first, race, inRace := "", false, false
 		for _, l := range strings.Split(tt.Output, "\n") {
 			l = strings.TrimSpace(l)
-			if l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- ") || strings.Trim(l, "=") == "" {
+			switch {
+			case l == "==================":
+				inRace = !inRace
+				race = true
+				continue
+			case inRace || first != "" || l == "" || strings.HasPrefix(l, "=== ") || strings.HasPrefix(l, "--- "),
+				strings.HasSuffix(l, "race detected during execution of test"):
 				continue
 			}
 			first = l
-			break
 		}
-		fmt.Fprintf(&b, "%s %s: %s\n", tt.Name, tt.Status, numberRE.ReplaceAllString(first, "#"))
+		fmt.Fprintf(&b, "%s %s (race %v): %s\n", tt.Name, tt.Status, race, numberRE.ReplaceAllString(first, "#"))
 	}
 	return b.String()
 }

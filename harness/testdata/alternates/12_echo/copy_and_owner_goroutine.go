@@ -51,9 +51,11 @@ func Serve(ctx context.Context, ln net.Listener) error {
 			c.Close()
 		}
 	}
+	ctxDone := ctx.Done()
 	for accepting || len(open) > 0 {
 		select {
-		case <-ctx.Done():
+		case <-ctxDone:
+			ctxDone = nil // once is enough: a done channel stays ready, and would spin this loop
 			stop()
 		case err := <-acceptErr:
 			accepting = false
