@@ -68,11 +68,16 @@ func BuildTests(ctx context.Context, root, dir string, packages []string, replac
 			msg = strings.TrimSpace(stderr.String())
 		}
 		if msg == "" {
-			msg = "go test -c wrote no binary and said nothing"
+			msg = fmt.Sprintf("go test -c wrote no binary and said nothing (%v); its output ended:\n%s", runErr, lastLines(stdout.String(), 5))
 		}
 		out[pkg] = Build{Output: msg}
 	}
 	return out, nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // buildMessages collects go test -c -json's build output per package import path. The go

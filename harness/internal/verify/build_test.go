@@ -107,8 +107,32 @@ func (b *builder) run(batch []*buildRequest) {
 		return
 	}
 	for i, r := range batch {
-		r.done <- built[pkgs[i]]
+		build := built[pkgs[i]]
+		if build.Binary == "" {
+			// A variant that did not build is built again in a go command of its own, so that
+			// its verdict and its messages are its own, not a neighbour's or a passing fault's
+			// (a variant that truly does not compile costs one more compile).
+			build = b.buildAlone(ctx, r.v, pkgs[i])
+		}
+		r.done <- build
 	}
+}
+
+// buildAlone compiles one variant in a go command of its own.
+func (b *builder) buildAlone(ctx context.Context, v variant, pkg string) runner.Build {
+	dir, err := os.MkdirTemp(b.tmp, "build-")
+	if err != nil {
+		return runner.Build{Output: err.Error()}
+	}
+	replace := map[string]string{}
+	if v.file != "" {
+		replace[learnerFile(v.e)] = v.file
+	}
+	built, err := runner.BuildTests(ctx, b.root, dir, []string{pkg}, replace)
+	if err != nil {
+		return runner.Build{Output: err.Error()}
+	}
+	return built[pkg]
 }
 
 // modulePath reads the module path from root's go.mod.
