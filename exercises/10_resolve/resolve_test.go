@@ -374,6 +374,32 @@ func TestResolveAll_NameThatNeverAnswersCostsAtMostPerLookup(t *testing.T) {
 	})
 }
 
+// Every name answers slowly, and one worker looks them up one after another: each lookup must
+// get its perLookup from when it starts, not from when ResolveAll was called or when its
+// input was read. Whatever order the lookups run in, the third would run out of time if its
+// clock had started with the first.
+func TestResolveAll_EachLookupGetsItsOwnPerLookup(t *testing.T) {
+	harness.Run(t, func(t *testing.T) {
+		z := newZone(t)
+		var names, inputs []string
+		for range 4 {
+			names = append(names, z.name(1, 0))
+		}
+		srv := dnstest.Start(t, z.names)
+		const delay, perLookup = 300 * time.Millisecond, 700 * time.Millisecond
+		for _, name := range names {
+			srv.Delay(name, delay)
+			inputs = append(inputs, hostport(name, 443))
+		}
+		call := fmt.Sprintf("ResolveAll(%d names that each answer after %v, workers=1, perLookup=%v)", len(inputs), delay, perLookup)
+		results, _ := resolveAll(srv.Resolver(), inputs, 1, perLookup)
+		checkInputs(t, call, inputs, results)
+		for i, res := range results {
+			assert.NoError(t, res.Err, "%s: Result for %q: a lookup's perLookup starts when that lookup starts, not before it waits for a worker", call, inputs[i])
+		}
+	}, harness.WithTimeout(20*time.Second))
+}
+
 func TestResolveAll_CancelledContextEndsEveryLookup(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		z := newZone(t)

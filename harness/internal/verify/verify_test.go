@@ -360,6 +360,11 @@ func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant, cmap *contr
 		t.Errorf("mutant %s was not caught: every test of %s passed on it.\nIt breaks this: %s\nAdd a test that fails on it.", rel(m.Path), e.Name, m.Why)
 		return
 	}
+	if slices.ContainsFunc(cmap.TestsOf(m.Name), func(name string) bool { return failed(res, name) }) {
+		t.Errorf("mutant %s is caught only sometimes: its row's tests (%s) passed on it in one run and failed in the next.\nForce the interleaving the catch needs (CONTRIBUTING.md, \"Writing tests\").",
+			rel(m.Path), strings.Join(cmap.TestsOf(m.Name), ", "))
+		return
+	}
 	t.Errorf("mutant %s was caught, but not by the tests its row of %s names (%s): it failed %s.\nFix the row, or the test that should catch it.",
 		rel(m.Path), cmap.Path, strings.Join(cmap.TestsOf(m.Name), ", "), strings.Join(failedTests(res), ", "))
 }
