@@ -184,16 +184,6 @@ func (a *App) style() report.Style {
 // alike).
 func (a *App) paint(c report.Color, s string) string { return a.style().Paint(c, s) }
 
-// The colours the commands use.
-const (
-	red    = report.Red
-	green  = report.Green
-	yellow = report.Yellow
-	cyan   = report.Cyan
-	bold   = report.Bold
-	dim    = report.Dim
-)
-
 func (a *App) printf(format string, args ...any) { fmt.Fprintf(a.Stdout, format, args...) }
 
 func (a *App) errorf(format string, args ...any) {

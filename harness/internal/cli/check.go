@@ -93,7 +93,7 @@ func (a *App) check(e manifest.Exercise, f *flags) (*report.Report, error) {
 func (a *App) footer(e manifest.Exercise, watching bool) {
 	files := learnerFiles(e)
 	if !watching {
-		a.printf("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(cyan, a.shown(files[0])), a.cmd("check"), a.cmd("watch"))
+		a.printf("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(report.Cyan, a.shown(files[0])), a.cmd("check"), a.cmd("watch"))
 	} else {
 		a.printf("\n")
 	}
@@ -123,8 +123,8 @@ func (a *App) intro(e manifest.Exercise) {
 	if e.Minutes > 0 {
 		about = " (about " + manifest.FormatMinutes(e.Minutes) + ")"
 	}
-	a.printf("%s %s · %s%s\n", a.paint(bold, "Next up:"), a.paint(bold, e.Name), e.Title, about)
-	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(cyan, a.shown(e.Dir()+"/README.md")), a.paint(cyan, a.shown(learnerFiles(e)[0])))
+	a.printf("%s %s · %s%s\n", a.paint(report.Bold, "Next up:"), a.paint(report.Bold, e.Name), e.Title, about)
+	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(report.Cyan, a.shown(e.Dir()+"/README.md")), a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
 	a.printf("  %s runs them, %s runs them on every save, %s helps.\n", a.cmd("check"), a.cmd("watch"), a.cmd("hint", e.Short()))
 }
 
@@ -199,7 +199,7 @@ func (a *App) Next(args []string) int {
 	if rep != nil {
 		a.printf("%s\n\n", rep.Headline(a.style()))
 	} else {
-		a.printf("%s %s is done.\n\n", a.paint(green, "PASS"), cur.Name)
+		a.printf("%s %s is done.\n\n", a.paint(report.Green, "PASS"), cur.Name)
 	}
 	if !ok {
 		a.printf("%s\n", a.Manifest.FinalMessage)

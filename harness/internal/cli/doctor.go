@@ -18,6 +18,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
+	"github.com/kata-go/concurrency/harness/internal/report"
 	"github.com/kata-go/concurrency/harness/internal/state"
 )
 
@@ -66,11 +67,11 @@ func Doctor(ctx context.Context, stdio IO, args []string) int {
 		}{!failed, checks})
 	} else {
 		for _, c := range checks {
-			mark := a.paint(green, "ok  ")
+			mark := a.paint(report.Green, "ok  ")
 			if !c.OK {
-				mark = a.paint(yellow, "note")
+				mark = a.paint(report.Yellow, "note")
 				if c.Essential {
-					mark = a.paint(red, "FAIL")
+					mark = a.paint(report.Red, "FAIL")
 				}
 			}
 			a.printf("%s %-15s %s\n", mark, c.Name+":", c.Detail)

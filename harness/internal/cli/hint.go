@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
+	"github.com/kata-go/concurrency/harness/internal/report"
 )
 
 type hintJSON struct {
@@ -92,7 +93,7 @@ func (a *App) Hint(args []string) int {
 		if i > 0 {
 			a.printf("\n")
 		}
-		a.printf("%s\n\n", a.paint(bold, fmt.Sprintf("Hint %d of %d for %s:", h.Level, levels, what)))
+		a.printf("%s\n\n", a.paint(report.Bold, fmt.Sprintf("Hint %d of %d for %s:", h.Level, levels, what)))
 		for _, l := range strings.Split(h.Text, "\n") {
 			a.printf("  %s\n", l)
 		}

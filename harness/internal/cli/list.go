@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kata-go/concurrency/harness/internal/report"
 	"github.com/kata-go/concurrency/harness/internal/state"
 )
 
@@ -102,13 +103,13 @@ func (a *App) List(args []string) int {
 		status := fmt.Sprintf("%-8s", le.Status)
 		switch le.Status {
 		case statusDone:
-			status = a.paint(green, status)
+			status = a.paint(report.Green, status)
 		case statusFailing, statusEdited:
-			status = a.paint(yellow, status)
+			status = a.paint(report.Yellow, status)
 		}
 		line := fmt.Sprintf("%s %02d   %-14s %s  %s %-6s %d/%-3d %d", mark, le.Number, le.Name, pad(le.Title, tw), status, tests, le.HintsSeen, le.Hints, le.Attempts)
 		if le.Current {
-			line = a.paint(bold, line)
+			line = a.paint(report.Bold, line)
 		}
 		a.printf("%s\n", strings.TrimRight(line, " "))
 	}

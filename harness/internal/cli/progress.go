@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kata-go/concurrency/harness/internal/report"
 	"github.com/kata-go/concurrency/harness/internal/state"
 )
 
@@ -46,7 +47,7 @@ func (a *App) Progress(args []string) int {
 			a.printf("%s\n\n", strings.TrimSpace(a.Manifest.WelcomeMessage))
 		}
 		a.printf("%s\n", a.bar(done, total))
-		a.printf("Current: %s · %s (%s)\n\n", a.paint(bold, e.Name), e.Title, a.paint(cyan, a.shown(learnerFiles(e)[0])))
+		a.printf("Current: %s · %s (%s)\n\n", a.paint(report.Bold, e.Name), e.Title, a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
 	}
 	var out progressJSON
 	if f.json {
@@ -104,6 +105,6 @@ func (a *App) bar(done, total int) string {
 	if a.Color {
 		full, empty = "█", "░"
 	}
-	b := a.paint(green, strings.Repeat(full, fill)) + a.paint(dim, strings.Repeat(empty, width-fill))
+	b := a.paint(report.Green, strings.Repeat(full, fill)) + a.paint(report.Dim, strings.Repeat(empty, width-fill))
 	return fmt.Sprintf("Progress: [%s] %d/%d exercises done", b, done, total)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kata-go/concurrency/harness/internal/diff"
+	"github.com/kata-go/concurrency/harness/internal/report"
 )
 
 type solutionFile struct {
@@ -87,13 +88,13 @@ func (a *App) Solution(args []string) int {
 		for _, l := range strings.SplitAfter(sf.Diff, "\n") {
 			switch {
 			case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
-				a.printf("%s", a.paint(bold, l))
+				a.printf("%s", a.paint(report.Bold, l))
 			case strings.HasPrefix(l, "@@"):
-				a.printf("%s", a.paint(cyan, l))
+				a.printf("%s", a.paint(report.Cyan, l))
 			case strings.HasPrefix(l, "-"):
-				a.printf("%s", a.paint(red, l))
+				a.printf("%s", a.paint(report.Red, l))
 			case strings.HasPrefix(l, "+"):
-				a.printf("%s", a.paint(green, l))
+				a.printf("%s", a.paint(report.Green, l))
 			default:
 				a.printf("%s", l)
 			}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/kata-go/concurrency/harness/internal/report"
 )
 
 // verifyPackage is the repository's verification: every stub fails, every solution passes,
@@ -79,12 +81,12 @@ func (a *App) Verify(args []string) int {
 	switch {
 	case err == nil:
 		if !f.json {
-			a.printf("\n%s verification passed.\n", a.paint(green, "PASS"))
+			a.printf("\n%s verification passed.\n", a.paint(report.Green, "PASS"))
 		}
 		return ExitOK
 	case errors.As(err, &exit) && exit.ExitCode() == 1:
 		if !f.json {
-			a.printf("\n%s verification failed: the lines above say which exercise and why.\n", a.paint(red, "FAIL"))
+			a.printf("\n%s verification failed: the lines above say which exercise and why.\n", a.paint(report.Red, "FAIL"))
 		}
 		return ExitFailed
 	default:

@@ -340,14 +340,18 @@ func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant, cmap *contr
 	bin := compile(t, "mutant "+m.Name, variant{e, file})
 	// Its row's tests alone decide: they must catch it, and running only them keeps a mutant's
 	// run short (the other tests would pass, each taking its full time).
-	var only []string
+	var row, only []string
 	if cmap != nil {
-		if want := cmap.TestsOf(m.Name); len(want) > 0 {
-			only = []string{"-test.run=^(" + strings.Join(want, "|") + ")$"}
-		}
+		row = cmap.TestsOf(m.Name)
+	}
+	if len(row) > 0 {
+		only = []string{"-test.run=^(" + strings.Join(row, "|") + ")$"}
+	}
+	rowFailed := func(res *runner.Result) bool {
+		return slices.ContainsFunc(row, func(name string) bool { return failed(res, name) })
 	}
 	res := runTests(t, e, bin, append([]string{"-test.count=1"}, only...)...)
-	if !res.Passed && (only == nil || slices.ContainsFunc(cmap.TestsOf(m.Name), func(name string) bool { return failed(res, name) })) {
+	if !res.Passed && (only == nil || rowFailed(res)) {
 		if repeat.n > 0 && (!repeat.schedOnly || cmap != nil && cmap.Sched(m.Name)) {
 			checkCatchRate(t, e, m, bin, only)
 		}
@@ -356,17 +360,16 @@ func checkMutant(t *testing.T, e manifest.Exercise, m mutant.Mutant, cmap *contr
 	if only != nil { // not caught by its row: say whether anything catches it
 		res = runTests(t, e, bin, "-test.count=1")
 	}
-	if res.Passed {
+	switch {
+	case res.Passed:
 		t.Errorf("mutant %s was not caught: every test of %s passed on it.\nIt breaks this: %s\nAdd a test that fails on it.", rel(m.Path), e.Name, m.Why)
-		return
-	}
-	if slices.ContainsFunc(cmap.TestsOf(m.Name), func(name string) bool { return failed(res, name) }) {
+	case rowFailed(res):
 		t.Errorf("mutant %s is caught only sometimes: its row's tests (%s) passed on it in one run and failed in the next.\nForce the interleaving the catch needs (CONTRIBUTING.md, \"Writing tests\").",
-			rel(m.Path), strings.Join(cmap.TestsOf(m.Name), ", "))
-		return
+			rel(m.Path), strings.Join(row, ", "))
+	default:
+		t.Errorf("mutant %s was caught, but not by the tests its row of %s names (%s): it failed %s.\nFix the row, or the test that should catch it.",
+			rel(m.Path), cmap.Path, strings.Join(row, ", "), strings.Join(failedTests(res), ", "))
 	}
-	t.Errorf("mutant %s was caught, but not by the tests its row of %s names (%s): it failed %s.\nFix the row, or the test that should catch it.",
-		rel(m.Path), cmap.Path, strings.Join(cmap.TestsOf(m.Name), ", "), strings.Join(failedTests(res), ", "))
 }
 
 // checkCatchRate runs the mutant's binary repeat.n times at each of GOMAXPROCS 1, 2 and 4, each
