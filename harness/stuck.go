@@ -15,6 +15,12 @@ import (
 func FailStuck(t testing.TB, format string, args ...any) {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(1)
+	failStuck(t, filepath.Dir(file), format, args...)
+}
+
+// failStuck is FailStuck for a test in dir.
+func failStuck(t testing.TB, dir, format string, args ...any) {
+	t.Helper()
 	// The calling goroutine is the test's: where it waits is the line that calls FailStuck.
-	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), filepath.Dir(file), currentGoroutineID(), nil))
+	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), dir, currentGoroutineID(), nil))
 }

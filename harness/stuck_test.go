@@ -11,11 +11,15 @@ import (
 	"github.com/kata-go/concurrency/harness"
 )
 
-// errorRecorder is a testing.TB that keeps what Errorf says instead of failing.
+// errorRecorder is a testing.TB that keeps what Errorf says instead of failing, and notes a
+// FailNow instead of stopping.
 type errorRecorder struct {
 	testing.TB
-	errors []string
+	errors  []string
+	stopped bool
 }
+
+func (r *errorRecorder) FailNow() { r.stopped = true }
 
 func (r *errorRecorder) Helper() {}
 

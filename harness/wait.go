@@ -1,0 +1,56 @@
+package harness
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// Bound returns how long a test waits for something that a correct solution does at once: a
+// goroutine to arrive and block, a result to come, a call to return. Only a wrong solution makes
+// a test wait that long, so it bounds the failure path and never measures time. It is 3s, less
+// than DefaultTimeout, so that a test that waits that long fails in its own words before the
+// watchdog fires; when KATA_WATCHDOG gives a slow machine a watchdog longer than 5s, Bound grows
+// with it (three fifths of it).
+func Bound() time.Duration {
+	return max(3*time.Second, newConfig(nil).timeout*3/5)
+}
+
+// Poll calls cond until it returns true and reports whether it did so within Bound. It calls
+// cond on the calling goroutine, at once and then after pauses that grow from a microsecond to
+// a millisecond: it returns as soon as cond holds, so it replaces a sleep of a guessed length.
+// cond may stop the test (t.Fatal) when what it sees can only be wrong, such as a call that
+// returned when it should wait. Poll never fails a test itself: on false, the test says what it
+// saw, with FailStuck.
+func Poll(cond func() bool) bool {
+	deadline := time.Now().Add(Bound())
+	for pause := time.Microsecond; ; pause = min(2*pause, time.Millisecond) {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+	}
+}
+
+// WaitBlocked waits until at least n goroutines are blocked with fn on their stack (as Blocked
+// sees them) and returns their IDs. When fewer are blocked after Bound, it fails t with the
+// test's own words (format and args), how many it saw, and FailStuck's report of where the
+// exercise's goroutines wait, then stops the test (t.FailNow). Call it from the test's goroutine
+// in the exercise's test files, as FailStuck.
+func WaitBlocked(t testing.TB, fn string, n int, format string, args ...any) map[int64]bool {
+	t.Helper()
+	var blocked map[int64]bool
+	if Poll(func() bool { blocked = Blocked(fn); return len(blocked) >= n }) {
+		return blocked
+	}
+	_, file, _, _ := runtime.Caller(1)
+	failStuck(t, filepath.Dir(file), "%s: after %v only %d goroutine(s) were blocked in %s, want %d (a call that spins instead of waiting is not counted)",
+		fmt.Sprintf(format, args...), Bound(), len(blocked), fn, n)
+	t.FailNow()
+	return nil
+}

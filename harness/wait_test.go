@@ -1,0 +1,89 @@
+package harness_test
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kata-go/concurrency/harness"
+)
+
+func TestBound_EndsBeforeTheWatchdogAndGrowsWithIt(t *testing.T) {
+	t.Setenv("KATA_WATCHDOG", "")
+	assert.Equal(t, 3*time.Second, harness.Bound(), "Bound() with the default watchdog")
+	assert.Less(t, harness.Bound(), harness.DefaultTimeout, "Bound() must end before the watchdog fires")
+	t.Setenv("KATA_WATCHDOG", "20s")
+	assert.Equal(t, 12*time.Second, harness.Bound(), "Bound() with KATA_WATCHDOG=20s: three fifths of it")
+	t.Setenv("KATA_WATCHDOG", "1s")
+	assert.Equal(t, 3*time.Second, harness.Bound(), "Bound() with KATA_WATCHDOG=1s: never shorter than 3s")
+}
+
+func TestPoll_ReturnsAsSoonAsCondHolds(t *testing.T) {
+	calls := 0
+	start := time.Now()
+	ok := harness.Poll(func() bool { calls++; return calls == 5 })
+	assert.True(t, ok, "Poll(a cond true at the 5th call)")
+	assert.Equal(t, 5, calls, "calls of cond")
+	assert.Less(t, time.Since(start), time.Second, "Poll took longer than its pauses (at most 1ms each)")
+}
+
+func TestPoll_FalseAfterBound(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	ok := harness.Poll(func() bool { return false })
+	assert.False(t, ok, "Poll(a cond that never holds)")
+	assert.GreaterOrEqual(t, time.Since(start), harness.Bound(), "Poll gave up before Bound")
+}
+
+func TestBlocked_MoreNarrowsToGoroutinesWithEveryName(t *testing.T) {
+	release, ids := make(chan struct{}), make(chan int64, 1)
+	defer close(release)
+	go waitOnChannel(release, ids)
+	id := <-ids
+	require.True(t, harness.Poll(func() bool { return harness.Blocked("harness_test.waitOnChannel")[id] }),
+		"the goroutine never blocked in waitOnChannel")
+	assert.True(t, harness.Blocked("harness_test.waitOnChannel", "TestBlocked_MoreNarrows")[id],
+		"Blocked(waitOnChannel, the test that started it): both are on its stack")
+	assert.False(t, harness.Blocked("harness_test.waitOnChannel", "harness_test.spin")[id],
+		"Blocked(waitOnChannel, spin): spin is not on its stack")
+}
+
+func TestWaitBlocked_ReturnsTheBlockedGoroutines(t *testing.T) {
+	release, ids := make(chan struct{}), make(chan int64, 3)
+	defer close(release)
+	for range 3 {
+		go waitForRelease(release, ids)
+	}
+	want := map[int64]bool{<-ids: true, <-ids: true, <-ids: true}
+	got := harness.WaitBlocked(t, "harness_test.waitForRelease", 3, "three goroutines waiting for release")
+	assert.Equal(t, want, got, "WaitBlocked(waitForRelease, 3)")
+}
+
+func TestWaitBlocked_FailsInTheTestsWordsWithTheReport(t *testing.T) {
+	t.Parallel()
+	var stop atomic.Bool
+	defer stop.Store(true)
+	ids := make(chan int64, 1)
+	go spin(&stop, ids)
+	<-ids
+
+	rec := &errorRecorder{TB: t}
+	got := harness.WaitBlocked(rec, "harness_test.spin", 1, "Wait from %d goroutines", 1)
+	assert.Nil(t, got, "WaitBlocked's result after it failed")
+	assert.True(t, rec.stopped, "WaitBlocked did not stop the test (FailNow) after it failed")
+	require.Len(t, rec.errors, 1, "WaitBlocked's failures")
+	first, report, _ := strings.Cut(rec.errors[0], "\n")
+	assert.Equal(t, fmt.Sprintf("Wait from 1 goroutines: after %v only 0 goroutine(s) were blocked in harness_test.spin, want 1 (a call that spins instead of waiting is not counted)", harness.Bound()), first)
+	assert.Contains(t, report, "The test is waiting at TestWaitBlocked_FailsInTheTestsWordsWithTheReport (wait_test.go:",
+		"the report says where the test waits")
+}
+
+func waitForRelease(release chan struct{}, id chan<- int64) {
+	id <- harness.GoroutineID()
+	<-release
+}
