@@ -35,17 +35,15 @@ func TestSocketAddrs_PortErrorsAreDistinctSentinels(t *testing.T) {
 		srv := dnstest.Start(t, z.names)
 		for _, c := range []struct {
 			input     string
-			want, not error
-			wantName  string
-			notName   string
+			want, not portError
 		}{
-			{name, resolve.ErrMissingPort, resolve.ErrInvalidPort, "ErrMissingPort", "ErrInvalidPort"},
-			{name + ":http", resolve.ErrInvalidPort, resolve.ErrMissingPort, "ErrInvalidPort", "ErrMissingPort"},
+			{name, missingPort(), invalidPort()},
+			{name + ":http", invalidPort(), missingPort()},
 		} {
 			got, err := socketAddrs(srv.Resolver(), c.input)
-			require.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching %s", c.input, got, c.wantName)
-			assert.ErrorIs(t, err, c.want, "SocketAddrs(%q) = %v: want an error matching %s", c.input, err, c.wantName)
-			assert.NotErrorIs(t, err, c.not, "SocketAddrs(%q) = %v: want an error that does not match %s", c.input, err, c.notName)
+			require.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching %s", c.input, got, c.want.name)
+			assert.ErrorIs(t, err, c.want.err, "SocketAddrs(%q) = %v: want an error matching %s", c.input, err, c.want.name)
+			assert.NotErrorIs(t, err, c.not.err, "SocketAddrs(%q) = %v: want an error that does not match %s", c.input, err, c.not.name)
 		}
 	})
 }
@@ -138,14 +136,7 @@ func TestSocketAddrs_MissingPortIsErrMissingPort(t *testing.T) {
 			fmt.Sprintf("198.51.100.%d", 1+z.r.IntN(254)),
 			fmt.Sprintf("[2001:db8::%x]", 1+z.r.IntN(0xffff)),
 		} {
-			got, err := socketAddrs(srv.Resolver(), input)
-			if !assert.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching ErrMissingPort", input, got) ||
-				!assert.ErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrMissingPort", input, got, err) {
-				continue
-			}
-			assert.NotErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q): a missing port is not an invalid one", input)
-			assert.Contains(t, err.Error(), input, "SocketAddrs(%q): the error should name the input", input)
-			assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
+			checkPortError(t, srv.Resolver(), input, missingPort(), invalidPort())
 		}
 	})
 }
@@ -167,14 +158,7 @@ func TestSocketAddrs_InvalidPortIsErrInvalidPort(t *testing.T) {
 			"198.51.100.7:99999",
 			"[2001:db8::1]:https",
 		} {
-			got, err := socketAddrs(srv.Resolver(), input)
-			if !assert.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching ErrInvalidPort", input, got) ||
-				!assert.ErrorIs(t, err, resolve.ErrInvalidPort, "SocketAddrs(%q) = %v, %v: want an error matching ErrInvalidPort", input, got, err) {
-				continue
-			}
-			assert.NotErrorIs(t, err, resolve.ErrMissingPort, "SocketAddrs(%q): an invalid port is not a missing one", input)
-			assert.Contains(t, err.Error(), input, "SocketAddrs(%q): the error should name the input", input)
-			assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
+			checkPortError(t, srv.Resolver(), input, invalidPort(), missingPort())
 		}
 	})
 }
@@ -562,6 +546,34 @@ func checkNoMappedIPv4(t *testing.T, call string, got []netip.AddrPort) {
 			return
 		}
 	}
+}
+
+// portError is one of the port sentinels, with the words the failure messages use for it.
+type portError struct {
+	err        error
+	name, what string // "ErrMissingPort", "a missing port"
+}
+
+func missingPort() portError {
+	return portError{resolve.ErrMissingPort, "ErrMissingPort", "a missing port"}
+}
+
+func invalidPort() portError {
+	return portError{resolve.ErrInvalidPort, "ErrInvalidPort", "an invalid port"}
+}
+
+// checkPortError checks that SocketAddrs(input) fails with an error that matches want and not
+// other, names the input, and comes with no address.
+func checkPortError(t *testing.T, r *net.Resolver, input string, want, other portError) {
+	t.Helper()
+	got, err := socketAddrs(r, input)
+	if !assert.Error(t, err, "SocketAddrs(%q) = %v, nil: want an error matching %s", input, got, want.name) ||
+		!assert.ErrorIs(t, err, want.err, "SocketAddrs(%q) = %v, %v: want an error matching %s", input, got, err, want.name) {
+		return
+	}
+	assert.NotErrorIs(t, err, other.err, "SocketAddrs(%q): %s is not %s", input, want.what, other.what)
+	assert.Contains(t, err.Error(), input, "SocketAddrs(%q): the error should name the input", input)
+	assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
 }
 
 // resolveAll runs ResolveAll with a context that ends after failAfter, and says how long it took.
