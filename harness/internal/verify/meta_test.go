@@ -16,6 +16,7 @@ import (
 
 	"github.com/kata-go/concurrency/harness/internal/contract"
 	"github.com/kata-go/concurrency/harness/internal/mutant"
+	"github.com/kata-go/concurrency/harness/internal/translation"
 )
 
 // TestVerify_FailsOnABadExercise proves that verification can fail: it runs the verification
@@ -183,5 +184,20 @@ func TestDevcontainer_GoVersionMatchesGoMod(t *testing.T) {
 	_, tag, _ := strings.Cut(dc.Image, ":")
 	if !strings.HasPrefix(tag, string(goLine[1])+"-") && tag != string(goLine[1]) {
 		t.Errorf(".devcontainer/devcontainer.json uses image %s; go.mod needs go %s: use the %s tag", dc.Image, goLine[1], goLine[1])
+	}
+}
+
+// TestTranslations keeps every README's Simplified Chinese translation (README.zh-CN.md beside
+// it) true to the English: the same code blocks byte for byte, headings per level, task numbers
+// and commands. A changed English README needs its translation changed in the same commit.
+func TestTranslations(t *testing.T) {
+	readmes := []string{"README.md"}
+	for _, e := range man.Exercises {
+		readmes = append(readmes, e.Dir()+"/README.md")
+	}
+	for _, readme := range readmes {
+		if err := translation.CompareFiles(os.DirFS(root), readme); err != nil {
+			t.Errorf("%v\nUpdate %s with %s (CONTRIBUTING.md, \"Translations\").", err, translation.Path(readme), readme)
+		}
 	}
 }

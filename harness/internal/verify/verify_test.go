@@ -164,7 +164,7 @@ func TestExercises(t *testing.T) {
 // and nothing else.
 func checkFiles(t *testing.T, e manifest.Exercise) {
 	name := e.Short()
-	wantExercise := append(slices.Clone(e.Files), name+"_test.go", "README.md")
+	wantExercise := append(slices.Clone(e.Files), name+"_test.go", "README.md", "README.zh-CN.md")
 	assertFolder(t, filepath.Join(root, e.Dir()), wantExercise)
 	assertFolder(t, filepath.Join(root, e.SolutionDir()), e.Files)
 
