@@ -35,6 +35,9 @@ type Manifest struct {
 	FormatVersion  int    `toml:"format_version"`
 	WelcomeMessage string `toml:"welcome_message"`
 	FinalMessage   string `toml:"final_message"`
+	// WelcomeMessageZh and FinalMessageZh are the two messages in Simplified Chinese.
+	WelcomeMessageZh string `toml:"welcome_message_zh"`
+	FinalMessageZh   string `toml:"final_message_zh"`
 	// CommonImports may be imported by the learner files of every exercise. Parse merges them
 	// into each Exercise.Imports, so that a correct solution built with, say, sync/atomic where
 	// the reference used a mutex is never refused by the grader.
@@ -60,6 +63,8 @@ type Exercise struct {
 	Imports []string `toml:"imports"`
 	// Hints come in levels: a nudge, an approach, nearly the answer. Shown one at a time.
 	Hints []string `toml:"hints"`
+	// HintsZh are the same levels in Simplified Chinese, one for each of Hints.
+	HintsZh []string `toml:"hints_zh"`
 	// Minutes is roughly how long the exercise takes a learner who has done the ones before it.
 	Minutes int `toml:"minutes"`
 	// Tasks are the hints of the README's numbered tasks, for an exercise whose tasks each add
@@ -72,6 +77,8 @@ type Task struct {
 	Number int      `toml:"number"`
 	Title  string   `toml:"title"`
 	Hints  []string `toml:"hints"` // levels, as for the exercise's hints
+	// HintsZh are the same levels in Simplified Chinese, one for each of Hints.
+	HintsZh []string `toml:"hints_zh"`
 }
 
 // FormatMinutes writes a rough duration as the README's table does: "45 min", "1 h", "1.5 h".
@@ -181,6 +188,8 @@ func (m *Manifest) check() error {
 			return fmt.Errorf("exercise %s: points must be > 0", e.Name)
 		case len(e.Hints) < 3:
 			return fmt.Errorf("exercise %s: %d hint levels, want 3 (a nudge, an approach, nearly the answer)", e.Name, len(e.Hints))
+		case len(e.HintsZh) > 0 && len(e.HintsZh) != len(e.Hints):
+			return fmt.Errorf("exercise %s: %d Chinese hint levels (hints_zh) for %d English ones: translate each level", e.Name, len(e.HintsZh), len(e.Hints))
 		}
 		for j, t := range e.Tasks {
 			switch {
@@ -190,6 +199,8 @@ func (m *Manifest) check() error {
 				return fmt.Errorf("exercise %s: task %d has no title", e.Name, t.Number)
 			case len(t.Hints) == 0:
 				return fmt.Errorf("exercise %s: task %d has no hints", e.Name, t.Number)
+			case len(t.HintsZh) > 0 && len(t.HintsZh) != len(t.Hints):
+				return fmt.Errorf("exercise %s: task %d has %d Chinese hint levels (hints_zh) for %d English ones: translate each level", e.Name, t.Number, len(t.HintsZh), len(t.Hints))
 			}
 		}
 		for _, f := range e.Files {
@@ -199,6 +210,36 @@ func (m *Manifest) check() error {
 		}
 	}
 	return nil
+}
+
+// Untranslated lists what the manifest has in English and not yet in Simplified Chinese: the
+// welcome and final messages, and the hints of every exercise and task, each named as its key
+// ("01_cell: hints_zh", "11_tcp task 3: hints_zh"); nil when everything is translated. Parse
+// already refuses Chinese hints whose levels do not match the English ones.
+func (m *Manifest) Untranslated() []string {
+	var out []string
+	if strings.TrimSpace(m.WelcomeMessageZh) == "" {
+		out = append(out, "welcome_message_zh")
+	}
+	if strings.TrimSpace(m.FinalMessageZh) == "" {
+		out = append(out, "final_message_zh")
+	}
+	for _, e := range m.Exercises {
+		if !translated(e.HintsZh) {
+			out = append(out, e.Name+": hints_zh")
+		}
+		for _, t := range e.Tasks {
+			if !translated(t.HintsZh) {
+				out = append(out, fmt.Sprintf("%s task %d: hints_zh", e.Name, t.Number))
+			}
+		}
+	}
+	return out
+}
+
+// translated reports whether every level of hints says something.
+func translated(hints []string) bool {
+	return len(hints) > 0 && !slices.ContainsFunc(hints, func(h string) bool { return strings.TrimSpace(h) == "" })
 }
 
 // Lookup finds an exercise by its full name ("01_cell"), its short name ("cell") or its

@@ -62,6 +62,10 @@ func TestParse_Rejects(t *testing.T) {
 		{"points", `points = 10`, `points = 0`, "points must be > 0"},
 		{"task numbering", `hints = ["a", "b", "c"]
 `, "hints = [\"a\", \"b\", \"c\"]\n[[exercises.tasks]]\nnumber = 2\ntitle = \"t\"\nhints = [\"h\"]\n", "task 1 is numbered 2"},
+		{"Chinese hint levels", `hints = ["a", "b", "c"]
+`, "hints = [\"a\", \"b\", \"c\"]\nhints_zh = [\"甲\", \"乙\"]\n", "2 Chinese hint levels (hints_zh) for 3 English ones"},
+		{"Chinese task hint levels", `hints = ["a", "b", "c"]
+`, "hints = [\"a\", \"b\", \"c\"]\n[[exercises.tasks]]\nnumber = 1\ntitle = \"t\"\nhints = [\"h\"]\nhints_zh = [\"甲\", \"乙\"]\n", "task 1 has 2 Chinese hint levels (hints_zh) for 1 English ones"},
 		{"task hints", `hints = ["a", "b", "c"]
 `, "hints = [\"a\", \"b\", \"c\"]\n[[exercises.tasks]]\nnumber = 1\ntitle = \"t\"\n", "task 1 has no hints"},
 	} {
@@ -136,5 +140,39 @@ func TestFindRoot(t *testing.T) {
 	}
 	if _, err := manifest.FindRoot(t.TempDir()); !errors.Is(err, manifest.ErrNoRoot) {
 		t.Errorf("FindRoot(empty temp dir) = %v, want ErrNoRoot", err)
+	}
+}
+
+func TestUntranslated(t *testing.T) {
+	m, err := manifest.Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"welcome_message_zh", "final_message_zh", "01_cell: hints_zh", "02_rc: hints_zh"}
+	if got := m.Untranslated(); !slices.Equal(got, want) {
+		t.Errorf("Untranslated() of a manifest without Chinese = %q, want %q", got, want)
+	}
+
+	zh := strings.Replace(good, "format_version = 1\n", "format_version = 1\nwelcome_message_zh = \"欢迎\"\nfinal_message_zh = \"完成\"\n", 1)
+	zh = strings.ReplaceAll(zh, `hints = ["a", "b", "c"]`, `hints = ["a", "b", "c"]`+"\nhints_zh = [\"甲\", \"乙\", \"丙\"]")
+	zh += "[[exercises.tasks]]\nnumber = 1\ntitle = \"t\"\nhints = [\"h\"]\n"
+	m, err = manifest.Parse([]byte(zh))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Untranslated(), []string{"02_rc task 1: hints_zh"}; !slices.Equal(got, want) {
+		t.Errorf("Untranslated() with a task left in English = %q, want %q", got, want)
+	}
+	if !slices.Equal(m.Exercises[0].HintsZh, []string{"甲", "乙", "丙"}) {
+		t.Errorf("HintsZh = %q, want the three levels", m.Exercises[0].HintsZh)
+	}
+
+	blank := strings.Replace(zh, `"乙"`, `"  "`, 1)
+	m, err = manifest.Parse([]byte(blank))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Untranslated(); !slices.Contains(got, "01_cell: hints_zh") {
+		t.Errorf("Untranslated() with a blank Chinese level = %q, want it to list 01_cell: hints_zh", got)
 	}
 }

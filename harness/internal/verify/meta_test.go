@@ -201,3 +201,12 @@ func TestTranslations(t *testing.T) {
 		}
 	}
 }
+
+// TestManifest_ChineseHints requires the manifest's Simplified Chinese beside its English: the
+// welcome and final messages, and every hint level of every exercise and task (kata shows
+// them when KATA_LANG or the locale asks for Chinese).
+func TestManifest_ChineseHints(t *testing.T) {
+	for _, missing := range man.Untranslated() {
+		t.Errorf("exercises/manifest.toml: no %s; write the Chinese beside the English (CONTRIBUTING.md, \"Translations\")", missing)
+	}
+}
