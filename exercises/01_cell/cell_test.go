@@ -18,12 +18,10 @@ func TestMain(m *testing.M) { harness.Main(m) }
 func TestCell_GetReturnsTheValueGiven(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(1000) + 1
-		c := cell.NewCell(n)
-		require.NotNil(t, c, "NewCell(%d) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)", n)
+		c := newCell(t, n)
 		assert.Equal(t, n, c.Get(), "NewCell(%d).Get()", n)
 
-		s := cell.NewCell(fmt.Sprint("answer ", n))
-		require.NotNil(t, s, "NewCell(string) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
+		s := newCell(t, fmt.Sprint("answer ", n))
 		assert.Equal(t, fmt.Sprint("answer ", n), s.Get(), "NewCell(%q).Get()", fmt.Sprint("answer ", n))
 	})
 }
@@ -31,8 +29,7 @@ func TestCell_GetReturnsTheValueGiven(t *testing.T) {
 func TestCell_SetChangesWhatGetReturns(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The seed's example: answer is never declared mutable, yet its value changes.
-		answer := cell.NewCell(42)
-		require.NotNil(t, answer, "NewCell(42) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
+		answer := newCell(t, 42)
 		require.Equal(t, 42, answer.Get(), "NewCell(42).Get()")
 		answer.Set(77)
 		assert.Equal(t, 77, answer.Get(), "after Set(77), Get()")
@@ -51,8 +48,7 @@ func TestCell_ReplaceReturnsTheOldValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		p := harness.Rand(t).Perm(1000) // four distinct values, none of them the zero value
 		a, b, s, d := p[0]+1, p[1]+1, p[2]+1, p[3]+1
-		c := cell.NewCell(a)
-		require.NotNil(t, c, "NewCell(%d) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)", a)
+		c := newCell(t, a)
 		assert.Equal(t, a, c.Replace(b), "NewCell(%d).Replace(%d) should return the old value", a, b)
 		assert.Equal(t, b, c.Get(), "after Replace(%d), Get()", b)
 
@@ -66,13 +62,11 @@ func TestCell_ReplaceReturnsTheOldValue(t *testing.T) {
 
 func TestCell_TakeLeavesTheZeroValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		c := cell.NewCell([]string{"hello", "dolly"})
-		require.NotNil(t, c, "NewCell returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
+		c := newCell(t, []string{"hello", "dolly"})
 		assert.Equal(t, []string{"hello", "dolly"}, c.Take(), "Take() should return the value")
 		assert.Nil(t, c.Get(), "after Take(), Get() should be the zero value (nil for a slice)")
 
-		n := cell.NewCell(7)
-		require.NotNil(t, n, "NewCell(7) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)")
+		n := newCell(t, 7)
 		assert.Equal(t, 7, n.Take(), "NewCell(7).Take()")
 		assert.Equal(t, 0, n.Take(), "a second Take() finds the zero value")
 
@@ -91,11 +85,8 @@ func TestCell_TakeLeavesTheZeroValue(t *testing.T) {
 
 func TestRefCell_BorrowSeesTheValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		greeting := cell.NewRefCell("hello")
-		require.NotNil(t, greeting, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
-		r, err := greeting.Borrow()
-		require.NoError(t, err, "Borrow() on a fresh RefCell")
-		require.NotNil(t, r, "Borrow() returned a nil *Ref with no error")
+		greeting := newRefCell(t, "hello")
+		r := mustBorrow(t, greeting, "on a fresh RefCell")
 		assert.Equal(t, "hello", r.Value(), "Borrow().Value()")
 		assert.Len(t, r.Value(), 5, "len(Borrow().Value())")
 		r.Release()
@@ -105,14 +96,10 @@ func TestRefCell_BorrowSeesTheValue(t *testing.T) {
 func TestRefCell_ManySharedBorrowsAtOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(5) + 2
-		c := cell.NewRefCell(n)
-		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
+		c := newRefCell(t, n)
 		var refs []*cell.Ref[int]
 		for i := range n {
-			r, err := c.Borrow()
-			require.NoError(t, err, "Borrow() number %d while %d shared borrows are live: shared borrows may overlap", i+1, i)
-			require.NotNil(t, r, "Borrow() returned a nil *Ref with no error")
-			refs = append(refs, r)
+			refs = append(refs, mustBorrow(t, c, fmt.Sprintf("number %d, while %d shared borrows are live (shared borrows may overlap)", i+1, i)))
 		}
 		for _, r := range refs {
 			assert.Equal(t, n, r.Value(), "every live Ref sees the value")
@@ -135,19 +122,16 @@ func TestRefCell_ManySharedBorrowsAtOnce(t *testing.T) {
 
 func TestRefCell_MutableBorrowIsExclusive(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		c := cell.NewRefCell("hello")
-		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
+		c := newRefCell(t, "hello")
 		// The two sentinels are two distinct errors: a nil one would satisfy errors.Is(nil, nil).
 		require.Error(t, cell.ErrAlreadyBorrowed, "ErrAlreadyBorrowed is nil, want an error value (errors.New)")
 		require.Error(t, cell.ErrAlreadyMutablyBorrowed, "ErrAlreadyMutablyBorrowed is nil, want an error value (errors.New)")
 		require.NotErrorIs(t, cell.ErrAlreadyBorrowed, cell.ErrAlreadyMutablyBorrowed, "ErrAlreadyBorrowed is ErrAlreadyMutablyBorrowed, want two distinct errors")
 		require.NotErrorIs(t, cell.ErrAlreadyMutablyBorrowed, cell.ErrAlreadyBorrowed, "ErrAlreadyMutablyBorrowed is ErrAlreadyBorrowed, want two distinct errors")
 
-		m, err := c.BorrowMut()
-		require.NoError(t, err, "BorrowMut() on a fresh RefCell")
-		require.NotNil(t, m, "BorrowMut() returned a nil *RefMut with no error")
+		m := mustBorrowMut(t, c, "on a fresh RefCell")
 
-		_, err = c.Borrow()
+		_, err := c.Borrow()
 		require.Error(t, err, "Borrow() while a RefMut is live returned no error")
 		assert.ErrorIs(t, err, cell.ErrAlreadyMutablyBorrowed, "Borrow() while a RefMut is live")
 		assert.NotErrorIs(t, err, cell.ErrAlreadyBorrowed, "Borrow() while a RefMut is live: the error is ErrAlreadyMutablyBorrowed, not ErrAlreadyBorrowed")
@@ -173,11 +157,8 @@ func TestRefCell_MutableBorrowIsExclusive(t *testing.T) {
 func TestRefCell_WritesThroughRefMutStay(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The seed's example: *greeting.borrow_mut() = "hola".
-		greeting := cell.NewRefCell("hello")
-		require.NotNil(t, greeting, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
-		m, err := greeting.BorrowMut()
-		require.NoError(t, err, "BorrowMut() on a fresh RefCell")
-		require.NotNil(t, m, "BorrowMut() returned a nil *RefMut")
+		greeting := newRefCell(t, "hello")
+		m := mustBorrowMut(t, greeting, "on a fresh RefCell")
 		p := m.Value()
 		require.NotNil(t, p, "RefMut.Value() returned a nil pointer")
 		assert.Equal(t, "hello", *p, "*RefMut.Value() before writing")
@@ -192,9 +173,7 @@ func TestRefCell_WritesThroughRefMutStay(t *testing.T) {
 		*q = word
 		m.Release()
 
-		r, err := greeting.Borrow()
-		require.NoError(t, err, "Borrow() after the RefMut is released")
-		require.NotNil(t, r, "Borrow() returned a nil *Ref")
+		r := mustBorrow(t, greeting, "after the RefMut is released")
 		assert.Equal(t, word, r.Value(), "a write through RefMut.Value() must change the cell's value")
 		r.Release()
 	})
@@ -202,18 +181,13 @@ func TestRefCell_WritesThroughRefMutStay(t *testing.T) {
 
 func TestRefCell_ReleaseTwiceCountsOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		c := cell.NewRefCell(1)
-		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
-		a, err := c.Borrow()
-		require.NoError(t, err)
-		b, err := c.Borrow()
-		require.NoError(t, err)
-		require.NotNil(t, a)
-		require.NotNil(t, b)
+		c := newRefCell(t, 1)
+		a := mustBorrow(t, c, "on a fresh RefCell")
+		b := mustBorrow(t, c, "while one Ref is live")
 
 		a.Release()
 		a.Release() // must not release b's borrow too
-		_, err = c.BorrowMut()
+		_, err := c.BorrowMut()
 		require.Error(t, err, "BorrowMut() after a.Release() twice while b is still live returned no error: Release must be idempotent")
 		assert.ErrorIs(t, err, cell.ErrAlreadyBorrowed, "BorrowMut() after a.Release() twice while b is still live: Release must be idempotent")
 		b.Release()
@@ -273,17 +247,12 @@ func TestRefCell_ReleaseTwiceCountsOnce(t *testing.T) {
 
 func TestRefCell_ReleasedBorrowPanicsOnUse(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		c := cell.NewRefCell(5)
-		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
-		r, err := c.Borrow()
-		require.NoError(t, err)
-		require.NotNil(t, r)
+		c := newRefCell(t, 5)
+		r := mustBorrow(t, c, "on a fresh RefCell")
 		r.Release()
 		assert.Panics(t, func() { r.Value() }, "Ref.Value() after Release() should panic")
 
-		m, err := c.BorrowMut()
-		require.NoError(t, err)
-		require.NotNil(t, m)
+		m := mustBorrowMut(t, c, "after the only Ref was released")
 		m.Release()
 		assert.Panics(t, func() { m.Value() }, "RefMut.Value() after Release() should panic")
 
@@ -307,8 +276,7 @@ func TestRefCell_ReleasedBorrowPanicsOnUse(t *testing.T) {
 
 func TestRefCell_MustBorrowPanicsWithTheSentinel(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		c := cell.NewRefCell("hello")
-		require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
+		c := newRefCell(t, "hello")
 		gr := c.MustBorrowMut() // the seed's `let mut gr = greeting.borrow_mut();`
 		require.NotNil(t, gr, "MustBorrowMut() on a fresh RefCell returned nil")
 
@@ -334,6 +302,22 @@ func TestRefCell_MustBorrowPanicsWithTheSentinel(t *testing.T) {
 
 // Helpers.
 
+// newCell calls cell.NewCell(v) and stops the test when it returns nil.
+func newCell[T any](t *testing.T, v T) *cell.Cell[T] {
+	t.Helper()
+	c := cell.NewCell(v)
+	require.NotNil(t, c, "NewCell(%#v) returned nil, want a *Cell holding the value (task 1: NewCell in cell.go)", v)
+	return c
+}
+
+// newRefCell calls cell.NewRefCell(v) and stops the test when it returns nil.
+func newRefCell[T any](t *testing.T, v T) *cell.RefCell[T] {
+	t.Helper()
+	c := cell.NewRefCell(v)
+	require.NotNil(t, c, "NewRefCell returned nil, want a *RefCell holding the value (task 2: NewRefCell in cell.go)")
+	return c
+}
+
 // mustBorrow borrows c, failing t at once if it cannot; when says what else is going on.
 func mustBorrow[T any](t *testing.T, c *cell.RefCell[T], when string) *cell.Ref[T] {
 	t.Helper()
@@ -356,7 +340,7 @@ func mustBorrowMut[T any](t *testing.T, c *cell.RefCell[T], when string) *cell.R
 // a string, not a copy, not a wrapped error. call says what f does.
 func assertPanicsWith(t *testing.T, want error, wantName string, f func(), call string) {
 	t.Helper()
-	panicked, v := recovered(f)
+	v, panicked := harness.Recover(f)
 	if !assert.True(t, panicked, "%s returned, want a panic with %s", call, wantName) {
 		return
 	}
@@ -366,13 +350,4 @@ func assertPanicsWith(t *testing.T, want error, wantName string, f func(), call 
 	}
 	assert.ErrorIs(t, err, want, "%s panicked with %q, want %s", call, err, wantName)
 	assert.True(t, want != nil && err == want, "%s panicked with %q (%T), want the value %s itself (panic(err) with the error Borrow returns), not a copy or a wrapped error", call, err, err, wantName)
-}
-
-// recovered runs f and reports whether it panicked, and with what.
-func recovered(f func()) (panicked bool, value any) {
-	panicked = true
-	defer func() { value = recover() }()
-	f()
-	panicked = false
-	return panicked, nil
 }
