@@ -20,14 +20,11 @@ func TestMain(m *testing.M) { harness.Main(m) }
 
 // These tests use real goroutines, not testing/synctest: a Barrier may well be built on
 // sync.Mutex, and synctest cannot wait for a goroutine that waits for a mutex. To know that a
-// goroutine is waiting inside Wait, the tests look at its stack (runtime.Stack) until it is
-// blocked in package barrier; no test sleeps for a fixed time, and the time limit (patience)
-// only ends a test that has already gone wrong. Where a wrong Barrier fails only when goroutines
+// goroutine is waiting inside Wait, the tests look at its stack (harness.Blocked) until it is
+// blocked in package barrier; no test sleeps for a fixed time, and the time limit
+// (harness.Bound) only ends a test that has already gone wrong. Where a wrong Barrier fails only when goroutines
 // run in one particular order, the test runs on one processor (oneProcessor), where a goroutine
 // goes on running until it blocks: one goroutine then does the steps in the order the test needs.
-
-// patience is how long a test waits for something that should happen at once.
-const patience = 3 * time.Second
 
 // rounds is how many times a test that forces an order on one processor tries it.
 const rounds = 5
@@ -37,9 +34,9 @@ const rounds = 5
 func TestNew_PanicsWhenNIsLessThanOne(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		for _, n := range []int{0, -1 - harness.Rand(t).IntN(100)} {
-			msg, panicked := panicMessage(func() { barrier.New(n) })
+			v, panicked := harness.Recover(func() { barrier.New(n) })
 			if assert.True(t, panicked, "New(%d) should panic", n) {
-				assert.Equal(t, fmt.Sprintf("barrier: n must be >= 1, got %d", n), msg, "New(%d) panicked with", n)
+				assert.Equal(t, fmt.Sprintf("barrier: n must be >= 1, got %d", n), fmt.Sprint(v), "New(%d) panicked with", n)
 			}
 		}
 	})
@@ -50,14 +47,14 @@ func TestWait_OneGoroutineBarrierNeverBlocks(t *testing.T) {
 		k := harness.Rand(t).IntN(20) + 5
 		b := newBarrier(t, 1)
 		for i := range k {
-			a := arrive(b, nil)
+			a := goWait(b)
 			r := collect(t, []*arrival{a}, fmt.Sprintf("Wait number %d on New(1)", i+1))
 			require.True(t, r[0].leader, "Wait number %d on New(1) = false: with n = 1 every Wait is a whole generation, so its goroutine is the leader", i+1)
 		}
 		// Several at once: each is a generation of its own.
 		var as []*arrival
 		for range k {
-			as = append(as, arrive(b, nil))
+			as = append(as, goWait(b))
 		}
 		for i, r := range collect(t, as, fmt.Sprintf("%d goroutines calling Wait at once on New(1)", k)) {
 			assert.True(t, r.leader, "Wait on New(1) from goroutine %d of %d at once = false, want true", i+1, k)
@@ -77,10 +74,10 @@ func TestWait_NobodyPassesUntilAllNArrive(t *testing.T) {
 		for gen := 1; gen <= 3; gen++ {
 			var as []*arrival
 			for range n - 1 {
-				as = append(as, arrive(b, nil))
+				as = append(as, goWait(b))
 			}
 			requireBlocked(t, as, fmt.Sprintf("New(%d), generation %d, with %d goroutines in Wait", n, gen, n-1))
-			as = append(as, arrive(b, nil))
+			as = append(as, goWait(b))
 			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, once the %dth goroutine called Wait", n, gen, n))
 			assert.Equal(t, 1, leaders(rs), "New(%d), generation %d: leaders among the %d goroutines that returned from Wait, want exactly 1", n, gen, n)
 		}
@@ -96,7 +93,7 @@ func TestWait_ExactlyOneLeaderPerGeneration(t *testing.T) {
 			for gen := 1; gen <= 2; gen++ {
 				var as []*arrival
 				for range n {
-					as = append(as, arrive(b, nil))
+					as = append(as, goWait(b))
 				}
 				rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, %d goroutines calling Wait at once", n, gen, n))
 				require.Equal(t, 1, leaders(rs), "New(%d) (barrier %d), generation %d: %d goroutines returned from Wait with leader = true, want exactly 1", n, round+1, gen, leaders(rs))
@@ -119,21 +116,17 @@ func TestWait_FastGoroutineJoinsTheNextGeneration(t *testing.T) {
 			b := newBarrier(t, n)
 			var waiters []*arrival
 			for range n - 1 {
-				waiters = append(waiters, arrive(b, nil))
+				waiters = append(waiters, goWait(b))
 			}
 			requireBlocked(t, waiters, fmt.Sprintf("New(%d), generation 1, with %d goroutines in Wait", n, n-1))
 			settle()
 
 			// The fast goroutine: Wait (the nth: it completes generation 1), then Wait again at once.
-			fast := &arrival{done: make(chan response, 1)}
 			first := make(chan response, 1)
-			ids := make(chan int64)
-			go func() {
-				ids <- harness.GoroutineID()
+			fast := goArrive(func() response {
 				first <- response{leader: b.Wait()}
-				fast.done <- response{leader: b.Wait()}
-			}()
-			fast.id = <-ids
+				return response{leader: b.Wait()}
+			})
 			rs := collect(t, append(waiters, &arrival{id: fast.id, done: first}), fmt.Sprintf(
 				"New(%d), generation 1, after its nth goroutine completed it and at once called Wait again (a fast goroutine of generation 2 must not keep generation 1 waiting: wait for the generation to change, not for the count)", n))
 			assert.Equal(t, 1, leaders(rs), "New(%d), generation 1: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
@@ -141,7 +134,7 @@ func TestWait_FastGoroutineJoinsTheNextGeneration(t *testing.T) {
 			requireBlocked(t, []*arrival{fast}, fmt.Sprintf("New(%d), generation 2, with only the fast goroutine in Wait (it came back at once: it belongs to generation 2, not to the one it completed)", n))
 			as := []*arrival{fast}
 			for range n - 1 {
-				as = append(as, arrive(b, nil))
+				as = append(as, goWait(b))
 			}
 			rs = collect(t, as, fmt.Sprintf("New(%d), generation 2, once %d goroutines called Wait", n, n))
 			assert.Equal(t, 1, leaders(rs), "New(%d), generation 2: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
@@ -182,13 +175,14 @@ func TestWait_ReusableForManyGenerations(t *testing.T) {
 		}()
 		select {
 		case <-done:
-		case <-time.After(patience):
+		case <-time.After(harness.Bound()):
 			g := 0
 			for g < gens-1 && passed[g].Load() == int64(n) {
 				g++
 			}
-			t.Fatalf("New(%d): %d goroutines calling Wait %d times each did not finish: generation %d is stuck with %d goroutines arrived and %d returned (a lost wake-up, or a goroutine of the next generation mixed into this one?)",
+			harness.FailStuck(t, "New(%d): %d goroutines calling Wait %d times each did not finish: generation %d is stuck with %d goroutines arrived and %d returned (a lost wake-up, or a goroutine of the next generation mixed into this one?)",
 				n, n, gens, g+1, arrived[g].Load(), passed[g].Load())
+			t.FailNow()
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -218,18 +212,18 @@ func TestWaitContext_CompletesLikeWait(t *testing.T) {
 			var as []*arrival
 			for i := range n - 1 {
 				if i == 0 || r.IntN(2) == 0 {
-					as = append(as, arrive(b, ctx))
+					as = append(as, goWaitContext(b, ctx))
 				} else {
-					as = append(as, arrive(b, nil))
+					as = append(as, goWait(b))
 				}
 			}
 			last := "Wait"
 			requireBlocked(t, as, fmt.Sprintf("New(%d), generation %d, with %d goroutines in Wait and WaitContext", n, gen, n-1))
 			if gen%2 == 1 {
 				last = "WaitContext"
-				as = append(as, arrive(b, ctx))
+				as = append(as, goWaitContext(b, ctx))
 			} else {
-				as = append(as, arrive(b, nil))
+				as = append(as, goWait(b))
 			}
 			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, Wait and WaitContext, the last one a %s", n, gen, last))
 			for _, res := range rs {
@@ -246,7 +240,7 @@ func TestWaitContext_ReturnsCtxErrWhenDoneFirst(t *testing.T) {
 		b := newBarrier(t, n)
 
 		ctx, cancel := context.WithCancel(context.Background())
-		a := arrive(b, ctx)
+		a := goWaitContext(b, ctx)
 		requireBlocked(t, []*arrival{a}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
 		cancel()
 		r := collect(t, []*arrival{a}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
@@ -255,13 +249,13 @@ func TestWaitContext_ReturnsCtxErrWhenDoneFirst(t *testing.T) {
 		assert.False(t, r.leader, "New(%d): WaitContext after its context was cancelled: leader = true, want false", n)
 
 		// A context that is already done: the goroutine cannot complete the generation.
-		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		r = collect(t, []*arrival{goWaitContext(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
 		require.Error(t, r.err, "New(%d): WaitContext with a context already cancelled returned a nil error", n)
 		assert.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
 
 		expired, stop := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 		defer stop()
-		r = collect(t, []*arrival{arrive(b, expired)}, fmt.Sprintf("New(%d): WaitContext with a deadline in the past", n))[0]
+		r = collect(t, []*arrival{goWaitContext(b, expired)}, fmt.Sprintf("New(%d): WaitContext with a deadline in the past", n))[0]
 		require.Error(t, r.err, "New(%d): WaitContext with a deadline in the past returned a nil error", n)
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "New(%d): WaitContext with a deadline in the past should return ctx.Err()", n)
 	})
@@ -274,11 +268,11 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 
 		// One of n-1 waiting goroutines, the first one to arrive, gives up...
 		ctx, cancel := context.WithCancel(context.Background())
-		quitter := arrive(b, ctx)
+		quitter := goWaitContext(b, ctx)
 		requireBlocked(t, []*arrival{quitter}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
 		var waiters []*arrival
 		for range n - 2 {
-			waiters = append(waiters, arrive(b, nil))
+			waiters = append(waiters, goWait(b))
 		}
 		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
 		cancel()
@@ -287,25 +281,25 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext after its context was cancelled", n)
 
 		// ...so n-1 goroutines waiting are not enough...
-		waiters = append(waiters, arrive(b, nil))
+		waiters = append(waiters, goWait(b))
 		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, with %d goroutines in Wait", n, n-1))
 		// ...and the nth completes the generation.
-		waiters = append(waiters, arrive(b, nil))
+		waiters = append(waiters, goWait(b))
 		rs := collect(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, once %d goroutines called Wait", n, n))
 		assert.Equal(t, 1, leaders(rs), "New(%d) after the first goroutine to arrive withdrew from WaitContext: leaders among the %d goroutines that returned from Wait, want exactly 1 (the one that withdrew was not counted, so it cannot have been the leader)", n, n)
 
 		// A WaitContext whose context is already done withdraws at once.
 		ctx, cancel = context.WithCancel(context.Background())
 		cancel()
-		r = collect(t, []*arrival{arrive(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
+		r = collect(t, []*arrival{goWaitContext(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
 		require.Error(t, r.err, "New(%d): WaitContext with a context already cancelled returned a nil error", n)
 		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
 		waiters = nil
 		for range n - 1 {
-			waiters = append(waiters, arrive(b, nil))
+			waiters = append(waiters, goWait(b))
 		}
 		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after a WaitContext with a cancelled context withdrew, with %d goroutines in Wait", n, n-1))
-		waiters = append(waiters, arrive(b, nil))
+		waiters = append(waiters, goWait(b))
 		rs = collect(t, waiters, fmt.Sprintf("New(%d), the generation after a WaitContext withdrew, once %d goroutines called Wait", n, n))
 		assert.Equal(t, 1, leaders(rs), "New(%d), the generation after a WaitContext withdrew: leaders, want exactly 1", n)
 	})
@@ -323,10 +317,10 @@ func TestWaitContext_CancelDoesNotReleaseTheOthers(t *testing.T) {
 		defer stop()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		quitter := arrive(b, ctx)
-		waiters := []*arrival{arrive(b, nil), arrive(b, live)}
+		quitter := goWaitContext(b, ctx)
+		waiters := []*arrival{goWait(b), goWaitContext(b, live)}
 		for range n - 4 {
-			waiters = append(waiters, arrive(b, nil))
+			waiters = append(waiters, goWait(b))
 		}
 		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait or WaitContext", n, n-1))
 		cancel()
@@ -336,9 +330,9 @@ func TestWaitContext_CancelDoesNotReleaseTheOthers(t *testing.T) {
 		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one goroutine's WaitContext was cancelled, with %d others in Wait and in WaitContext with a context that is not done (the cancellation of one is no reason for the others to return)", n, n-2))
 
 		// Two more complete the generation: the quitter was not counted.
-		waiters = append(waiters, arrive(b, nil))
+		waiters = append(waiters, goWait(b))
 		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, with %d goroutines waiting", n, n-1))
-		waiters = append(waiters, arrive(b, nil))
+		waiters = append(waiters, goWait(b))
 		rs := collect(t, waiters, fmt.Sprintf("New(%d) after one WaitContext withdrew, once %d goroutines waited", n, n))
 		for _, res := range rs {
 			assert.NoError(t, res.err, "New(%d): WaitContext with a context that is not done, in a generation that completed", n)
@@ -362,23 +356,18 @@ func TestWaitContext_CancelledAsTheGenerationCompletes(t *testing.T) {
 			b := newBarrier(t, n)
 			var waiters []*arrival
 			for range n - 2 {
-				waiters = append(waiters, arrive(b, nil))
+				waiters = append(waiters, goWait(b))
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			quitter := arrive(b, ctx)
+			quitter := goWaitContext(b, ctx)
 			requireBlocked(t, append(waiters, quitter), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
 			// The nth goroutine cancels the quitter's context and calls Wait at once: on one
 			// processor, the quitter cannot run in between.
 			settle()
-			nth := &arrival{done: make(chan response, 1)}
-			ids := make(chan int64)
-			go func() {
-				ids <- harness.GoroutineID()
+			waiters = append(waiters, goArrive(func() response {
 				cancel()
-				nth.done <- response{leader: b.Wait()}
-			}()
-			nth.id = <-ids
-			waiters = append(waiters, nth)
+				return response{leader: b.Wait()}
+			}))
 			res := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext cancelled as the nth goroutine arrived", n))[0]
 			if res.err == nil {
 				rs := collect(t, waiters, fmt.Sprintf("New(%d): once WaitContext returned a nil error (it was counted), the other %d goroutines", n, n-1))
@@ -388,7 +377,7 @@ func TestWaitContext_CancelledAsTheGenerationCompletes(t *testing.T) {
 			assert.ErrorIs(t, res.err, context.Canceled, "New(%d): WaitContext cancelled as the nth goroutine arrived", n)
 			assert.False(t, res.leader, "New(%d): WaitContext returned leader = true with an error", n)
 			requireBlocked(t, waiters, fmt.Sprintf("New(%d): WaitContext returned ctx.Err() as the nth goroutine arrived, so it withdrew: the other %d goroutines must go on waiting (a goroutine that got an error was not counted; check, under the lock, whether the generation completed before you withdraw)", n, n-1))
-			waiters = append(waiters, arrive(b, nil))
+			waiters = append(waiters, goWait(b))
 			rs := collect(t, waiters, fmt.Sprintf("New(%d): after a WaitContext withdrew, once %d goroutines called Wait", n, n))
 			assert.Equal(t, 1, leaders(rs), "New(%d): after a WaitContext withdrew: leaders, want exactly 1", n)
 		}
@@ -415,36 +404,46 @@ type response struct {
 	err    error
 }
 
-// arrive starts a goroutine that calls b.Wait() (ctx == nil) or b.WaitContext(ctx), and
-// returns once that goroutine is about to make the call.
-func arrive(b *barrier.Barrier, ctx context.Context) *arrival {
+// goWait starts a goroutine that calls b.Wait(), and returns once that goroutine is about to
+// make the call.
+func goWait(b *barrier.Barrier) *arrival {
+	return goArrive(func() response { return response{leader: b.Wait()} })
+}
+
+// goWaitContext starts a goroutine that calls b.WaitContext(ctx), and returns once that
+// goroutine is about to make the call.
+func goWaitContext(b *barrier.Barrier, ctx context.Context) *arrival {
+	return goArrive(func() response {
+		leader, err := b.WaitContext(ctx)
+		return response{leader, err}
+	})
+}
+
+// goArrive starts a goroutine that makes call and sends what it returned on done, and returns
+// once that goroutine knows its id.
+func goArrive(call func() response) *arrival {
 	a := &arrival{done: make(chan response, 1)}
 	ids := make(chan int64)
 	go func() {
 		ids <- harness.GoroutineID()
-		var r response
-		if ctx == nil {
-			r.leader = b.Wait()
-		} else {
-			r.leader, r.err = b.WaitContext(ctx)
-		}
-		a.done <- r
+		a.done <- call()
 	}()
 	a.id = <-ids
 	return a
 }
 
-// collect waits for every arrival to return and says what each returned. After patience it
-// fails t, saying how many are still blocked.
+// collect waits for every arrival to return and says what each returned. After harness.Bound
+// it fails t, saying how many are still blocked and where.
 func collect(t *testing.T, as []*arrival, what string) []response {
 	t.Helper()
 	rs := make([]response, len(as))
-	timeout := time.After(patience)
+	timeout := time.After(harness.Bound())
 	for i, a := range as {
 		select {
 		case rs[i] = <-a.done:
 		case <-timeout:
-			t.Fatalf("%s: %d of %d goroutines returned, the others are still blocked after %v", what, i, len(as), patience)
+			harness.FailStuck(t, "%s: %d of %d goroutines returned, the others are still blocked after %v", what, i, len(as), harness.Bound())
+			t.FailNow()
 		}
 	}
 	return rs
@@ -462,51 +461,29 @@ func leaders(rs []response) int {
 
 // requireBlocked waits until every goroutine of as is blocked inside package barrier (in a
 // channel operation, a mutex, a sync.Cond, a sleep...), which proves that each of them arrived.
-// It fails t at once when one of them returned instead, and after patience when they are
+// It fails t at once when one of them returned instead, and after harness.Bound when they are
 // still not all blocked.
 func requireBlocked(t *testing.T, as []*arrival, what string) {
 	t.Helper()
-	deadline := time.Now().Add(patience)
-	for pause := time.Microsecond; ; pause = min(2*pause, time.Millisecond) {
-		blocked := blockedInBarrier(as)
+	blocked := 0
+	if harness.Poll(func() bool {
+		ids := harness.Blocked("/exercises/07_barrier.")
+		blocked = 0
 		for _, a := range as {
 			if len(a.done) > 0 {
 				r := <-a.done
 				t.Fatalf("%s: a goroutine returned (leader %v, err %v) while only %d goroutines had arrived: nobody may pass before the generation is complete", what, r.leader, r.err, len(as))
 			}
+			if ids[a.id] {
+				blocked++
+			}
 		}
-		if blocked == len(as) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: after %v only %d of the %d goroutines were blocked waiting inside your Barrier's code (a Wait that spins instead of blocking is not accepted)", what, patience, blocked, len(as))
-		}
-		time.Sleep(pause)
+		return blocked == len(as)
+	}) {
+		return
 	}
-}
-
-// blockedInBarrier counts the goroutines of as that are blocked, not running, with a frame of
-// package barrier on their stack.
-func blockedInBarrier(as []*arrival) int {
-	blocked := harness.Blocked("/exercises/07_barrier.")
-	count := 0
-	for _, a := range as {
-		if blocked[a.id] {
-			count++
-		}
-	}
-	return count
-}
-
-// panicMessage runs f and returns what it panicked with, as text, and whether it panicked.
-func panicMessage(f func()) (msg string, panicked bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg, panicked = fmt.Sprint(r), true
-		}
-	}()
-	f()
-	return "", false
+	harness.FailStuck(t, "%s: after %v only %d of the %d goroutines were blocked waiting inside your Barrier's code (a Wait that spins instead of blocking is not accepted)", what, harness.Bound(), blocked, len(as))
+	t.FailNow()
 }
 
 // oneProcessor runs the rest of t with GOMAXPROCS=1: goroutines then run one at a time, and a
