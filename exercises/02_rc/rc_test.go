@@ -20,11 +20,9 @@ func TestRc_ClonesSeeTheSameValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The seed's rc1.rs: rs1 := Rc::new(s); rs2 := rs1.clone().
 		s := fmt.Sprintf("hello dolly %d", harness.Rand(t).IntN(1000))
-		rs1 := rc.New(s)
-		require.NotNil(t, rs1, "New(%q) returned nil", s)
+		rs1 := newRc(t, s)
 		assert.Equal(t, s, rs1.Value(), "New(%q).Value()", s)
-		rs2 := rs1.Clone()
-		require.NotNil(t, rs2, "Clone() returned nil")
+		rs2 := clone(t, rs1)
 		assert.Equal(t, s, rs2.Value(), "Clone().Value()")
 		assert.Equal(t, s, rs1.Value(), "the original's Value() after Clone()")
 	})
@@ -33,15 +31,13 @@ func TestRc_ClonesSeeTheSameValue(t *testing.T) {
 func TestRc_CloneAddsOneToTheCount(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(6) + 2
-		first := rc.New(42)
-		require.NotNil(t, first, "New(42) returned nil")
+		first := newRc(t, 42)
 		assert.Equal(t, 1, first.StrongCount(), "New(42).StrongCount()")
 
 		handles := []*rc.Rc[int]{first}
 		for i := 1; i < n; i++ {
 			// Clone from the newest handle: a clone of a clone shares the same box too.
-			c := handles[len(handles)-1].Clone()
-			require.NotNil(t, c, "Clone() returned nil")
+			c := clone(t, handles[len(handles)-1])
 			handles = append(handles, c)
 			for j, h := range handles {
 				assert.Equal(t, i+1, h.StrongCount(), "after %d Clone() calls, StrongCount() of handle %d = %d, want %d: every handle counts the handles on one shared box", i, j, h.StrongCount(), i+1)
@@ -52,14 +48,10 @@ func TestRc_CloneAddsOneToTheCount(t *testing.T) {
 
 func TestPtrEq_TrueOnlyForTheSameBox(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		a := rc.New("hello")
-		b := rc.New("hello")
-		require.NotNil(t, a, "New returned nil")
-		require.NotNil(t, b, "New returned nil")
-		a2 := a.Clone()
-		require.NotNil(t, a2, "Clone() returned nil")
-		a3 := a2.Clone()
-		require.NotNil(t, a3, "Clone() returned nil")
+		a := newRc(t, "hello")
+		b := newRc(t, "hello")
+		a2 := clone(t, a)
+		a3 := clone(t, a2)
 
 		assert.True(t, rc.PtrEq(a, a), "PtrEq(a, a) = false, want true")
 		assert.True(t, rc.PtrEq(a, a2), "PtrEq(a, a.Clone()) = false, want true: a clone is a handle onto the same box")
@@ -74,7 +66,7 @@ func TestPtrEq_TrueOnlyForTheSameBox(t *testing.T) {
 func TestRc_DropTakesOneFromTheCount(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(5) + 3
-		handles := clones(t, rc.New("shared"), n)
+		handles := clones(t, newRc(t, "shared"), n)
 		for i := 0; i < n-1; i++ {
 			handles[i].Drop()
 			live := handles[n-1]
@@ -87,7 +79,7 @@ func TestRc_DropTakesOneFromTheCount(t *testing.T) {
 func TestRc_StrongCountIsZeroOnceAllAreDropped(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(5) + 2
-		handles := clones(t, rc.New(3.5), n)
+		handles := clones(t, newRc(t, 3.5), n)
 		for _, h := range handles {
 			h.Drop()
 		}
@@ -95,8 +87,7 @@ func TestRc_StrongCountIsZeroOnceAllAreDropped(t *testing.T) {
 			assert.Equal(t, 0, h.StrongCount(), "all %d handles dropped: StrongCount() of handle %d = %d, want 0", n, i, h.StrongCount())
 		}
 
-		single := rc.New(1)
-		require.NotNil(t, single, "New(1) returned nil")
+		single := newRc(t, 1)
 		single.Drop()
 		assert.Equal(t, 0, single.StrongCount(), "New(1) then Drop(): StrongCount() = %d, want 0", single.StrongCount())
 	})
@@ -108,7 +99,7 @@ func TestRc_DropHookRunsOnceAtTheLastDrop(t *testing.T) {
 		n := r.IntN(5) + 2
 		v := r.IntN(1000) + 1
 		var dropped []int
-		handles := clones(t, rc.NewWithDrop(v, func(x int) { dropped = append(dropped, x) }), n)
+		handles := clones(t, newRcWithDrop(t, v, func(x int) { dropped = append(dropped, x) }), n)
 
 		order := r.Perm(n) // the last handle dropped may be any of them, the first one included
 		for i, k := range order[:n-1] {
@@ -128,10 +119,8 @@ func TestRc_DropHookRunsOnceAtTheLastDrop(t *testing.T) {
 func TestRc_DropIsIdempotentPerHandle(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		hooks := 0
-		a := rc.NewWithDrop("file", func(string) { hooks++ })
-		require.NotNil(t, a, "NewWithDrop returned nil")
-		b := a.Clone()
-		require.NotNil(t, b, "Clone() returned nil")
+		a := newRcWithDrop(t, "file", func(string) { hooks++ })
+		b := clone(t, a)
 
 		a.Drop()
 		a.Drop() // must not take b's share
@@ -152,21 +141,17 @@ func TestRc_DropTwiceWithClonesInBetween(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		v := fmt.Sprintf("connection %d", harness.Rand(t).IntN(1000))
 		var dropped []string
-		a := rc.NewWithDrop(v, func(s string) { dropped = append(dropped, s) })
-		require.NotNil(t, a, "NewWithDrop returned nil")
-		b := a.Clone()
-		require.NotNil(t, b, "Clone() returned nil")
+		a := newRcWithDrop(t, v, func(s string) { dropped = append(dropped, s) })
+		b := clone(t, a)
 
 		a.Drop()
-		c := b.Clone() // a handle made after a was dropped...
-		require.NotNil(t, c, "Clone() returned nil")
-		a.Drop() // ...must keep its share when a is dropped again
+		c := clone(t, b) // a handle made after a was dropped...
+		a.Drop()         // ...must keep its share when a is dropped again
 		assert.Equal(t, 2, b.StrongCount(), "a.Drop(); c := b.Clone(); a.Drop() again: b.StrongCount() = %d, want 2 (b and c are live)", b.StrongCount())
 		assert.Equal(t, 2, c.StrongCount(), "a.Drop(); c := b.Clone(); a.Drop() again: c.StrongCount() = %d, want 2 (b and c are live)", c.StrongCount())
 
 		c.Drop()
-		d := b.Clone()
-		require.NotNil(t, d, "Clone() returned nil")
+		d := clone(t, b)
 		c.Drop()
 		a.Drop()
 		assert.Equal(t, 2, d.StrongCount(), "c.Drop(); d := b.Clone(); c.Drop() and a.Drop() again: d.StrongCount() = %d, want 2 (b and d are live)", d.StrongCount())
@@ -188,10 +173,8 @@ func TestRc_DropTwiceWithClonesInBetween(t *testing.T) {
 
 func TestRc_DroppedHandlePanicsOnUse(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		a := rc.New([]string{"hello", "dolly"})
-		require.NotNil(t, a, "New returned nil")
-		b := a.Clone()
-		require.NotNil(t, b, "Clone() returned nil")
+		a := newRc(t, []string{"hello", "dolly"})
+		b := clone(t, a)
 
 		a.Drop() // b still keeps the box alive: using a is still wrong
 		assert.Panics(t, func() { a.Value() }, "Value() on a dropped handle should panic, even while another handle is live")
@@ -207,15 +190,12 @@ func TestRc_DroppedHandlePanicsOnUse(t *testing.T) {
 
 func TestRc_NewHasNoHook(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		a := rc.New(7)
-		require.NotNil(t, a, "New(7) returned nil")
-		b := a.Clone()
-		require.NotNil(t, b, "Clone() returned nil")
+		a := newRc(t, 7)
+		b := clone(t, a)
 		assert.NotPanics(t, func() { a.Drop(); b.Drop() }, "dropping every handle of New(7), which has no drop hook")
 		assert.Equal(t, 0, a.StrongCount(), "StrongCount() once every handle of New(7) is dropped")
 
-		c := rc.NewWithDrop(7, nil)
-		require.NotNil(t, c, "NewWithDrop(7, nil) returned nil")
+		c := newRcWithDrop(t, 7, /* hook */ nil)
 		assert.NotPanics(t, c.Drop, "Drop() of NewWithDrop(7, nil): a nil hook means no hook")
 		assert.Equal(t, 0, c.StrongCount(), "StrongCount() once NewWithDrop(7, nil) is dropped")
 	})
@@ -233,11 +213,9 @@ func TestPlayer_RolesInTheOrderAdded(t *testing.T) {
 			names[0], names[1] = names[1], names[0]
 		}
 
-		p := rc.NewPlayer("Alice", 10)
-		require.NotNil(t, p, "NewPlayer returned nil")
+		p := newPlayer(t, "Alice", 10)
 		for _, name := range names {
-			role := rc.New(rc.Role{Name: name})
-			require.NotNil(t, role, "New(Role) returned nil")
+			role := newRc(t, rc.Role{Name: name})
 			p.AddRole(role)
 			role.Drop() // the player keeps its own clone
 		}
@@ -248,20 +226,16 @@ func TestPlayer_RolesInTheOrderAdded(t *testing.T) {
 func TestPlayer_AddRoleKeepsItsOwnClone(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		var dropped []rc.Role
-		captain := rc.NewWithDrop(rc.Role{Name: "captain"}, func(r rc.Role) { dropped = append(dropped, r) })
-		require.NotNil(t, captain, "NewWithDrop returned nil")
-		alice := rc.NewPlayer("Alice", 10)
-		bob := rc.NewPlayer("Bob", 8)
-		require.NotNil(t, alice, "NewPlayer returned nil")
-		require.NotNil(t, bob, "NewPlayer returned nil")
+		captain := newRcWithDrop(t, rc.Role{Name: "captain"}, func(r rc.Role) { dropped = append(dropped, r) })
+		alice := newPlayer(t, "Alice", 10)
+		bob := newPlayer(t, "Bob", 8)
 
 		alice.AddRole(captain)
 		assert.Equal(t, 2, captain.StrongCount(), "after alice.AddRole(captain): StrongCount() = %d, want 2 (the caller's handle and alice's clone)", captain.StrongCount())
 		bob.AddRole(captain)
 		assert.Equal(t, 3, captain.StrongCount(), "after bob.AddRole(captain) too: StrongCount() = %d, want 3", captain.StrongCount())
 
-		keep := captain.Clone() // the test's own window onto the count
-		require.NotNil(t, keep, "Clone() returned nil")
+		keep := clone(t, captain) // the test's own window onto the count
 		captain.Drop()
 		assert.Equal(t, 3, keep.StrongCount(), "the caller dropped its handle: StrongCount() = %d, want 3 (alice's, bob's and the test's)", keep.StrongCount())
 		assert.Equal(t, []string{"captain"}, alice.Roles(), "alice.Roles() after the caller dropped its own handle: alice keeps her clone")
@@ -283,12 +257,10 @@ func TestPlayer_DropRolesDropsEveryHandle(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		names := []string{"captain", "striker", "keeper"}
 		hooks := map[string]int{}
-		p := rc.NewPlayer("Carol", 5)
-		require.NotNil(t, p, "NewPlayer returned nil")
+		p := newPlayer(t, "Carol", 5)
 		var handles []*rc.Rc[rc.Role]
 		for _, name := range names {
-			role := rc.NewWithDrop(rc.Role{Name: name}, func(r rc.Role) { hooks[r.Name]++ })
-			require.NotNil(t, role, "NewWithDrop returned nil")
+			role := newRcWithDrop(t, rc.Role{Name: name}, func(r rc.Role) { hooks[r.Name]++ })
 			p.AddRole(role)
 			handles = append(handles, role)
 		}
@@ -310,8 +282,7 @@ func TestPlayer_DropRolesDropsEveryHandle(t *testing.T) {
 func TestPlayer_MakeStrongerAddsOne(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		s := harness.Rand(t).IntN(100)
-		p := rc.NewPlayer("Dave", s)
-		require.NotNil(t, p, "NewPlayer(%q, %d) returned nil", "Dave", s)
+		p := newPlayer(t, "Dave", s)
 		assert.Equal(t, "Dave", p.Name, "NewPlayer(%q, %d).Name", "Dave", s)
 		assert.Equal(t, s, p.Strength, "NewPlayer(%q, %d).Strength", "Dave", s)
 		assert.Empty(t, p.Roles(), "a new player has no roles")
@@ -329,11 +300,9 @@ func TestPlayer_RallyTeamStrengthensTheSharedPlayers(t *testing.T) {
 		players := map[string]*rc.Player{}
 		for _, name := range names {
 			start[name] = r.IntN(50)
-			players[name] = rc.NewPlayer(name, start[name])
-			require.NotNil(t, players[name], "NewPlayer returned nil")
+			players[name] = newPlayer(t, name, start[name])
 		}
-		lead := rc.NewPlayer("Lead", 0)
-		require.NotNil(t, lead, "NewPlayer returned nil")
+		lead := newPlayer(t, "Lead", 0)
 		ann, ben, cid, dot := players["Ann"], players["Ben"], players["Cid"], players["Dot"]
 
 		lead.JoinTeam(ann, ben)
@@ -346,8 +315,7 @@ func TestPlayer_RallyTeamStrengthensTheSharedPlayers(t *testing.T) {
 		assert.Equal(t, 0, lead.Strength, "RallyTeam() makes the teammates stronger, not the player itself")
 
 		// Ann is on a second team. Both teams hold the same Ann.
-		other := rc.NewPlayer("Other", 0)
-		require.NotNil(t, other, "NewPlayer returned nil")
+		other := newPlayer(t, "Other", 0)
 		other.JoinTeam(ann, dot)
 		other.RallyTeam()
 		assert.Equal(t, start["Ann"]+2, ann.Strength, "Ann on two teams, each rallied once: Strength = %d, want %d", ann.Strength, start["Ann"]+2)
@@ -358,10 +326,8 @@ func TestPlayer_RallyTeamStrengthensTheSharedPlayers(t *testing.T) {
 func TestPlayer_JoinTeamSharesNeverCopies(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		s := harness.Rand(t).IntN(50)
-		ann := rc.NewPlayer("Ann", s)
-		lead := rc.NewPlayer("Lead", 0)
-		require.NotNil(t, ann, "NewPlayer returned nil")
-		require.NotNil(t, lead, "NewPlayer returned nil")
+		ann := newPlayer(t, "Ann", s)
+		lead := newPlayer(t, "Lead", 0)
 
 		lead.JoinTeam(ann)
 		ann.MakeStronger()         // a change made after joining...
@@ -369,14 +335,11 @@ func TestPlayer_JoinTeamSharesNeverCopies(t *testing.T) {
 		lead.RallyTeam()           // ...is what the team works on
 		assert.Equal(t, s+2, ann.Strength, "lead.JoinTeam(ann); ann.MakeStronger(); lead.RallyTeam(): ann.Strength = %d, want %d: JoinTeam must keep the *Player itself, not a copy taken when she joined", ann.Strength, s+2)
 
-		mates := []*rc.Player{rc.NewPlayer("Ben", 1), rc.NewPlayer("Cid", 2)}
-		require.NotNil(t, mates[0], "NewPlayer returned nil")
-		require.NotNil(t, mates[1], "NewPlayer returned nil")
-		team := rc.NewPlayer("Team", 0)
-		require.NotNil(t, team, "NewPlayer returned nil")
+		mates := []*rc.Player{newPlayer(t, "Ben", 1), newPlayer(t, "Cid", 2)}
+		team := newPlayer(t, "Team", 0)
 		ben, cid := mates[0], mates[1]
 		team.JoinTeam(mates...)
-		mates[0] = rc.NewPlayer("Zed", 100) // the caller reuses its slice
+		mates[0] = newPlayer(t, "Zed", 100) // the caller reuses its slice
 		team.RallyTeam()
 		assert.Equal(t, 2, ben.Strength, "team.JoinTeam(mates...) with Ben and Cid, then the caller put Zed in mates[0], then team.RallyTeam(): Ben.Strength = %d, want 2: the team holds the players joined, not the caller's slice", ben.Strength)
 		assert.Equal(t, 100, mates[0].Strength, "Zed never joined the team, yet RallyTeam() changed him: copy mates into the team, do not keep the caller's slice")
@@ -388,10 +351,8 @@ func TestPlayer_JoinTeamDoesNotJoinBack(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		p := harness.Rand(t).Perm(50)
 		ls, as := p[0], p[1]
-		lead := rc.NewPlayer("Lead", ls)
-		ann := rc.NewPlayer("Ann", as)
-		require.NotNil(t, lead, "NewPlayer returned nil")
-		require.NotNil(t, ann, "NewPlayer returned nil")
+		lead := newPlayer(t, "Lead", ls)
+		ann := newPlayer(t, "Ann", as)
 
 		lead.JoinTeam(ann)
 		ann.RallyTeam() // Ann is on Lead's team; her own team is still empty
@@ -408,12 +369,9 @@ func TestPlayer_RallyTeamStrengthensOnlyItsOwnTeam(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		p := harness.Rand(t).Perm(50)
 		as, bs := p[0], p[1]
-		lead := rc.NewPlayer("Lead", 0)
-		ann := rc.NewPlayer("Ann", as)
-		ben := rc.NewPlayer("Ben", bs)
-		require.NotNil(t, lead, "NewPlayer returned nil")
-		require.NotNil(t, ann, "NewPlayer returned nil")
-		require.NotNil(t, ben, "NewPlayer returned nil")
+		lead := newPlayer(t, "Lead", 0)
+		ann := newPlayer(t, "Ann", as)
+		ben := newPlayer(t, "Ben", bs)
 
 		lead.JoinTeam(ann)
 		ann.JoinTeam(ben) // Ben is on Ann's team, not on Lead's
@@ -435,12 +393,45 @@ func TestPlayer_RallyTeamStrengthensOnlyItsOwnTeam(t *testing.T) {
 // clones returns first and n-1 clones of it, all live.
 func clones[T any](t *testing.T, first *rc.Rc[T], n int) []*rc.Rc[T] {
 	t.Helper()
-	require.NotNil(t, first, "New returned nil")
 	hs := []*rc.Rc[T]{first}
 	for len(hs) < n {
-		c := first.Clone()
-		require.NotNil(t, c, "Clone() returned nil")
-		hs = append(hs, c)
+		hs = append(hs, clone(t, first))
 	}
 	return hs
+}
+
+// newRc calls rc.New(v) and stops the test when it returns nil.
+func newRc[T any](t *testing.T, v T) *rc.Rc[T] {
+	t.Helper()
+	h := rc.New(v)
+	require.NotNil(t, h, "New(%#v) returned nil", v)
+	return h
+}
+
+// newRcWithDrop calls rc.NewWithDrop(v, hook) and stops the test when it returns nil.
+func newRcWithDrop[T any](t *testing.T, v T, hook func(T)) *rc.Rc[T] {
+	t.Helper()
+	h := rc.NewWithDrop(v, hook)
+	hookName := "hook"
+	if hook == nil {
+		hookName = "nil"
+	}
+	require.NotNil(t, h, "NewWithDrop(%#v, %s) returned nil", v, hookName)
+	return h
+}
+
+// clone calls h.Clone() and stops the test when it returns nil.
+func clone[T any](t *testing.T, h *rc.Rc[T]) *rc.Rc[T] {
+	t.Helper()
+	c := h.Clone()
+	require.NotNil(t, c, "Clone() returned nil")
+	return c
+}
+
+// newPlayer calls rc.NewPlayer(name, strength) and stops the test when it returns nil.
+func newPlayer(t *testing.T, name string, strength int) *rc.Player {
+	t.Helper()
+	p := rc.NewPlayer(name, strength)
+	require.NotNil(t, p, "NewPlayer(%q, %d) returned nil", name, strength)
+	return p
 }
