@@ -195,7 +195,7 @@ func TestRc_NewHasNoHook(t *testing.T) {
 		assert.NotPanics(t, func() { a.Drop(); b.Drop() }, "dropping every handle of New(7), which has no drop hook")
 		assert.Equal(t, 0, a.StrongCount(), "StrongCount() once every handle of New(7) is dropped")
 
-		c := newRcWithDrop(t, 7, /* hook */ nil)
+		c := newRcWithDrop(t, 7, nil /* hook */)
 		assert.NotPanics(t, c.Drop, "Drop() of NewWithDrop(7, nil): a nil hook means no hook")
 		assert.Equal(t, 0, c.StrongCount(), "StrongCount() once NewWithDrop(7, nil) is dropped")
 	})
