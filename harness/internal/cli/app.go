@@ -52,6 +52,8 @@ type App struct {
 	Color bool
 	// Command is how the learner runs kata, for the commands kata suggests.
 	Command string
+	// Lang is the language of the learner-facing texts (LangFromEnv).
+	Lang Lang
 	// Here is the folder kata was started in, relative to Root with forward slashes ("" for
 	// the root): paths are shown relative to it, and inside an exercise's folder that exercise
 	// is the current one.
@@ -86,7 +88,7 @@ func Open(ctx context.Context, stdio IO) (*App, int) {
 	st, stErr := state.Load(root)
 	return &App{
 		IO: stdio, Ctx: ctx, Root: root, Manifest: m, State: st, stateErr: stErr,
-		Color: colorOn(stdio.Stdout), Command: CommandName(), Now: time.Now, Here: here(root),
+		Color: colorOn(stdio.Stdout), Command: CommandName(), Lang: LangFromEnv(os.Getenv), Now: time.Now, Here: here(root),
 	}, ExitOK
 }
 

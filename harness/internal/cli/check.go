@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/kata-go/concurrency/harness/internal/manifest"
@@ -93,7 +94,7 @@ func (a *App) check(e manifest.Exercise, f *flags) (*report.Report, error) {
 func (a *App) footer(e manifest.Exercise, watching bool) {
 	files := learnerFiles(e)
 	if !watching {
-		a.printf("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(report.Cyan, a.shown(files[0])), a.cmd("check"), a.cmd("watch"))
+		a.say("\nEdit %s, then run %s again (%s re-checks on every save).\n", a.paint(report.Cyan, a.shown(files[0])), a.cmd("check"), a.cmd("watch"))
 	} else {
 		a.printf("\n")
 	}
@@ -102,30 +103,30 @@ func (a *App) footer(e manifest.Exercise, watching bool) {
 		seen = s.HintsSeen
 	}
 	if seen < len(e.Hints) {
-		a.printf("Stuck? %s shows hint %d of %d.\n", a.cmd("hint", e.Short()), seen+1, len(e.Hints))
+		a.say("Stuck? %s shows hint %d of %d.\n", a.cmd("hint", e.Short()), seen+1, len(e.Hints))
 	} else {
-		a.printf("You have seen every hint: %s shows them again.\n", a.cmd("hint", e.Short(), "--all"))
+		a.say("You have seen every hint: %s shows them again.\n", a.cmd("hint", e.Short(), "--all"))
 	}
 }
 
 // afterPass says what comes after e passed.
 func (a *App) afterPass(e manifest.Exercise) {
 	if n, ok := a.nextUnsolved(e); ok {
-		a.printf("\n%s is done. Next: %s moves on to %s · %s.\n", e.Name, a.cmd("next"), n.Name, n.Title)
+		a.say("\n%s is done. Next: %s moves on to %s · %s.\n", e.Name, a.cmd("next"), n.Name, n.Title)
 		return
 	}
-	a.printf("\n%s\n", a.Manifest.FinalMessage)
+	a.printf("\n%s\n", a.final())
 }
 
 // intro presents the exercise the learner moves on to.
 func (a *App) intro(e manifest.Exercise) {
 	about := ""
 	if e.Minutes > 0 {
-		about = " (about " + manifest.FormatMinutes(e.Minutes) + ")"
+		about = fmt.Sprintf(a.tr(" (about %s)"), a.minutes(e.Minutes))
 	}
-	a.printf("%s %s · %s%s\n", a.paint(report.Bold, "Next up:"), a.paint(report.Bold, e.Name), e.Title, about)
-	a.printf("  Read %s, then make its tests pass by editing %s.\n", a.paint(report.Cyan, a.shown(e.Dir()+"/README.md")), a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
-	a.printf("  %s runs them, %s runs them on every save, %s helps.\n", a.cmd("check"), a.cmd("watch"), a.cmd("hint", e.Short()))
+	a.printf("%s %s · %s%s\n", a.paint(report.Bold, a.tr("Next up:")), a.paint(report.Bold, e.Name), e.Title, about)
+	a.say("  Read %s, then make its tests pass by editing %s.\n", a.paint(report.Cyan, a.shown(a.readme(e))), a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
+	a.say("  %s runs them, %s runs them on every save, %s helps.\n", a.cmd("check"), a.cmd("watch"), a.cmd("hint", e.Short()))
 }
 
 // Next checks the current exercise and, once it passes, makes the next exercise not done the
@@ -167,7 +168,7 @@ func (a *App) Next(args []string) int {
 			}
 			rep.WriteText(a.Stdout, a.style())
 			if rep.Environment == "" {
-				a.printf("\nFinish %s before moving on: %s, or %s to work on another exercise.\n", cur.Name, a.cmd("check"), a.cmd("check", "NAME"))
+				a.say("\nFinish %s before moving on: %s, or %s to work on another exercise.\n", cur.Name, a.cmd("check"), a.cmd("check", "NAME"))
 			}
 			return exitOf(rep)
 		}
@@ -199,10 +200,10 @@ func (a *App) Next(args []string) int {
 	if rep != nil {
 		a.printf("%s\n\n", rep.Headline(a.style()))
 	} else {
-		a.printf("%s %s is done.\n\n", a.paint(report.Green, "PASS"), cur.Name)
+		a.say("%s %s is done.\n\n", a.paint(report.Green, "PASS"), cur.Name)
 	}
 	if !ok {
-		a.printf("%s\n", a.Manifest.FinalMessage)
+		a.printf("%s\n", a.final())
 		return ExitOK
 	}
 	a.intro(n)

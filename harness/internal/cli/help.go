@@ -129,6 +129,8 @@ func Help(w io.Writer, name, topic string) int {
 NAME is an exercise: 01_cell, cell or 1 all name the first one.
 Exit codes: 0 all passed, 1 tests failed, 2 a usage or environment error.
 Plain text when NO_COLOR is set or the output is not a terminal; --json for programs.
+KATA_LANG=zh (or a Chinese locale, such as LANG=zh_CN.UTF-8) shows the welcome, hints and next
+steps in Simplified Chinese; KATA_LANG=en keeps English.
 Run "%s help COMMAND" for one command's flags.
 `, name)
 	return ExitOK

@@ -44,7 +44,7 @@ func (a *App) Hint(args []string) int {
 		return ExitUsage
 	}
 	s := a.State.Get(e.Name)
-	hints, seen, what := e.Hints, &s.HintsSeen, e.Name+" · "+e.Title
+	hints, seen, what := a.hints(e.Hints, e.HintsZh), &s.HintsSeen, e.Name+" · "+e.Title
 	if task > 0 {
 		t, ok := e.Task(task)
 		if !ok {
@@ -55,7 +55,7 @@ func (a *App) Hint(args []string) int {
 			s.TaskHintsSeen = map[int]int{}
 		}
 		n := s.TaskHintsSeen[task]
-		hints, seen, what = t.Hints, &n, fmt.Sprintf("%s, task %d · %s", e.Name, task, t.Title)
+		hints, seen, what = a.hints(t.Hints, t.HintsZh), &n, fmt.Sprintf(a.tr("%s, task %d · %s"), e.Name, task, t.Title)
 	}
 	levels := len(hints)
 	out := hintJSON{Exercise: e.Name, Task: task, Levels: levels}
@@ -86,14 +86,14 @@ func (a *App) Hint(args []string) int {
 		return ExitOK
 	}
 	if len(out.Hints) == 0 {
-		a.printf("No hints seen yet for %s: %s shows the first.\n", strings.Split(what, " · ")[0], a.cmd(again...))
+		a.say("No hints seen yet for %s: %s shows the first.\n", strings.Split(what, " · ")[0], a.cmd(again...))
 		return ExitOK
 	}
 	for i, h := range out.Hints {
 		if i > 0 {
 			a.printf("\n")
 		}
-		a.printf("%s\n\n", a.paint(report.Bold, fmt.Sprintf("Hint %d of %d for %s:", h.Level, levels, what)))
+		a.printf("%s\n\n", a.paint(report.Bold, fmt.Sprintf(a.tr("Hint %d of %d for %s:"), h.Level, levels, what)))
 		for _, l := range strings.Split(h.Text, "\n") {
 			a.printf("  %s\n", l)
 		}
@@ -101,13 +101,13 @@ func (a *App) Hint(args []string) int {
 	a.printf("\n")
 	switch {
 	case f.all:
-		a.printf("%s shows the next level.\n", a.cmd(again...))
+		a.say("%s shows the next level.\n", a.cmd(again...))
 	case out.Level < levels:
-		a.printf("Still stuck? %s shows level %d of %d.\n", a.cmd(again...), out.Level+1, levels)
+		a.say("Still stuck? %s shows level %d of %d.\n", a.cmd(again...), out.Level+1, levels)
 	case task > 0:
-		a.printf("That was the last hint for task %d.\n", task)
+		a.say("That was the last hint for task %d.\n", task)
 	default:
-		a.printf("That was the last hint. Once the tests pass, %s shows the reference solution.\n", a.cmd("solution", e.Short()))
+		a.say("That was the last hint. Once the tests pass, %s shows the reference solution.\n", a.cmd("solution", e.Short()))
 	}
 	if task == 0 && len(e.Tasks) > 0 {
 		a.printf("%s\n", strings.TrimSpace(a.taskList(e)))
@@ -120,5 +120,5 @@ func (a *App) taskList(e manifest.Exercise) string {
 	if len(e.Tasks) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" Each task of %s has hints of its own: %s for task 1 (tasks 1 to %d, as the README numbers them).", e.Name, a.cmd("hint", e.Short(), "1"), len(e.Tasks))
+	return fmt.Sprintf(a.tr(" Each task of %s has hints of its own: %s for task 1 (tasks 1 to %d, as the README numbers them)."), e.Name, a.cmd("hint", e.Short(), "1"), len(e.Tasks))
 }

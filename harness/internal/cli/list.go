@@ -115,7 +115,7 @@ func (a *App) List(args []string) int {
 	}
 	a.printf("\n%s\n", a.bar(done, len(entries)))
 	if done < len(entries) {
-		a.printf("Current: %s. %s checks it; %s checks any exercise and makes it the current one.\n", cur.Name, a.cmd("check"), a.cmd("check", "NAME"))
+		a.say("Current: %s. %s checks it; %s checks any exercise and makes it the current one.\n", cur.Name, a.cmd("check"), a.cmd("check", "NAME"))
 	}
 	return ExitOK
 }

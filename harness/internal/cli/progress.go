@@ -38,16 +38,16 @@ func (a *App) Progress(args []string) int {
 			a.writeJSON(progressJSON{Done: done, Total: total, AllDone: true})
 			return ExitOK
 		}
-		a.printf("%s\n\n%s\n", a.bar(done, total), a.Manifest.FinalMessage)
+		a.printf("%s\n\n%s\n", a.bar(done, total), a.final())
 		return ExitOK
 	}
 	a.State.Current = e.Name
 	if !f.json {
 		if firstRun {
-			a.printf("%s\n\n", strings.TrimSpace(a.Manifest.WelcomeMessage))
+			a.printf("%s\n\n", strings.TrimSpace(a.welcome()))
 		}
 		a.printf("%s\n", a.bar(done, total))
-		a.printf("Current: %s · %s (%s)\n\n", a.paint(report.Bold, e.Name), e.Title, a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
+		a.say("Current: %s · %s (%s)\n\n", a.paint(report.Bold, e.Name), e.Title, a.paint(report.Cyan, a.shown(learnerFiles(e)[0])))
 	}
 	var out progressJSON
 	if f.json {
@@ -82,7 +82,7 @@ func (a *App) Progress(args []string) int {
 			a.printf("%s\n\n", a.bar(a.countDone(), total))
 			a.intro(n)
 		} else {
-			a.printf("%s\n\n%s\n", a.bar(a.countDone(), total), a.Manifest.FinalMessage)
+			a.printf("%s\n\n%s\n", a.bar(a.countDone(), total), a.final())
 		}
 	}
 	a.save()
@@ -106,5 +106,5 @@ func (a *App) bar(done, total int) string {
 		full, empty = "█", "░"
 	}
 	b := a.paint(report.Green, strings.Repeat(full, fill)) + a.paint(report.Dim, strings.Repeat(empty, width-fill))
-	return fmt.Sprintf("Progress: [%s] %d/%d exercises done", b, done, total)
+	return fmt.Sprintf(a.tr("Progress: [%s] %d/%d exercises done"), b, done, total)
 }

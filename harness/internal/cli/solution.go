@@ -78,7 +78,7 @@ func (a *App) Solution(args []string) int {
 		}{e.Name, true, files})
 		return ExitOK
 	}
-	a.printf("%s passes, well done. The reference solution, as a diff from your file (- yours, + reference):\n", e.Name)
+	a.say("%s passes, well done. The reference solution, as a diff from your file (- yours, + reference):\n", e.Name)
 	for _, sf := range files {
 		a.printf("\n")
 		if sf.Same {
@@ -100,7 +100,7 @@ func (a *App) Solution(args []string) int {
 			}
 		}
 	}
-	a.printf("\nThere is more than one right answer: yours passes the same tests.\n")
+	a.say("\nThere is more than one right answer: yours passes the same tests.\n")
 	return ExitOK
 }
 

@@ -26,7 +26,7 @@ func (a *App) Watch(args []string) int {
 	}
 	e := a.current()
 	if a.done(e) {
-		a.printf("%s\n", a.Manifest.FinalMessage)
+		a.printf("%s\n", a.final())
 		return ExitOK
 	}
 	last, checks := ExitFailed, 0
@@ -55,12 +55,12 @@ func (a *App) Watch(args []string) int {
 			n, ok := a.nextUnsolved(e)
 			if !ok {
 				if !f.json {
-					a.printf("\n%s\n", a.Manifest.FinalMessage)
+					a.printf("\n%s\n", a.final())
 				}
 				return ExitOK
 			}
 			if !f.json {
-				a.printf("\n%s is done: moving on.\n\n", e.Name)
+				a.say("\n%s is done: moving on.\n\n", e.Name)
 			}
 			e = n
 			a.State.Current = e.Name
@@ -70,7 +70,7 @@ func (a *App) Watch(args []string) int {
 		if err := a.waitForSave(e, since, f); err != nil {
 			if errors.Is(err, context.Canceled) {
 				if !f.json {
-					a.printf("\nStopped watching.\n")
+					a.say("\nStopped watching.\n")
 				}
 				return last
 			}
@@ -89,7 +89,7 @@ func (a *App) waitForSave(e manifest.Exercise, since string, f *flags) error {
 		a.errorf("%v; looking for changes every half second instead (%s does so always).", why, a.cmd("watch", "--poll"))
 	}
 	if !f.json {
-		a.printf("\nWatching %s: save it to check again. Ctrl-C stops.\n", a.shown(learnerFiles(e)[0]))
+		a.say("\nWatching %s: save it to check again. Ctrl-C stops.\n", a.shown(learnerFiles(e)[0]))
 	}
 	_, err := w.Wait(a.Ctx, since)
 	return err
