@@ -22,15 +22,13 @@ func TestMain(m *testing.M) { harness.Main(m) }
 func TestJoin_ReturnsTheValueOfF(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(1000) + 1
-		h := spawn.Spawn(func() int { return n * 2 })
-		require.NotNil(t, h, "Spawn returned nil")
+		h := mustSpawn(t, func() int { return n * 2 })
 		v, err := h.Join()
 		assert.NoError(t, err, "Join() of a goroutine that returned normally")
 		assert.Equal(t, n*2, v, "Spawn(func() int { return %d * 2 }).Join()", n)
 
 		greeting := fmt.Sprint("hello ", n)
-		hs := spawn.Spawn(func() string { return greeting })
-		require.NotNil(t, hs, "Spawn returned nil")
+		hs := mustSpawn(t, func() string { return greeting })
 		s, err := hs.Join()
 		assert.NoError(t, err, "Join() of a goroutine that returned normally")
 		assert.Equal(t, greeting, s, "Spawn(func() string { return %q }).Join()", greeting)
@@ -42,8 +40,7 @@ func TestJoin_WaitsUntilFHasReturned(t *testing.T) {
 		n := harness.Rand(t).IntN(1000) + 1
 		synctest.Test(t, func(t *testing.T) {
 			gate := make(chan struct{})
-			h := spawn.Spawn(func() int { <-gate; return n }) // Spawn must return while f is blocked
-			require.NotNil(t, h, "Spawn returned nil")
+			h := mustSpawn(t, func() int { <-gate; return n }) // Spawn must return while f is blocked
 			done := h.Done()
 			require.NotNil(t, done, "Done() returned a nil channel")
 
@@ -92,8 +89,7 @@ func TestJoin_FromManyGoroutinesGetsTheSameResult(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		n := harness.Rand(t).IntN(1000) + 1
 		gate := make(chan struct{})
-		h := spawn.Spawn(func() int { <-gate; return n })
-		require.NotNil(t, h, "Spawn returned nil")
+		h := mustSpawn(t, func() int { <-gate; return n })
 		results := joinFromMany(t, h, func() { close(gate) })
 		for i, res := range results {
 			assert.NoError(t, res.err, "Join() number %d of %d", i+1, len(results))
@@ -107,8 +103,10 @@ func TestJoin_FromManyGoroutinesGetsTheSameResult(t *testing.T) {
 
 func TestSpawn_NilFunctionPanics(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		got := panicValue(func() { spawn.Spawn[int](nil) })
-		assert.Equal(t, "spawn: f must not be nil", got, "Spawn(nil) should panic with this message: a nil f is a programmer error")
+		const want = "spawn: f must not be nil"
+		v, panicked := harness.Recover(func() { spawn.Spawn[int](nil /* f */) })
+		require.True(t, panicked, "Spawn(nil) returned, want a panic with %q: a nil f is a programmer error", want)
+		assert.Equal(t, want, fmt.Sprint(v), "Spawn(nil) should panic with this message: a nil f is a programmer error")
 	})
 }
 
@@ -118,8 +116,7 @@ func TestJoin_PanicBecomesPanicError(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		msg := fmt.Sprint("I give up! ", harness.Rand(t).IntN(1000))
 		synctest.Test(t, func(t *testing.T) {
-			h := spawn.Spawn(func() int { return giveUp(msg) })
-			require.NotNil(t, h, "Spawn returned nil")
+			h := mustSpawn(t, func() int { return giveUp(msg) })
 			done := h.Done()
 			synctest.Wait() // the goroutine has panicked and is gone
 			requireDone(t, done, "after f panicked")
@@ -139,8 +136,7 @@ func TestJoin_PanicBecomesPanicError(t *testing.T) {
 func TestJoin_PanicWithAnErrorKeepsTheValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		cause := fmt.Errorf("disk %d on fire", harness.Rand(t).IntN(100))
-		h := spawn.Spawn(func() struct{} { panic(cause) })
-		require.NotNil(t, h, "Spawn returned nil")
+		h := mustSpawn(t, func() struct{} { panic(cause) })
 		_, err := h.Join()
 		var pe *spawn.PanicError
 		require.ErrorAs(t, err, &pe, "Join() when f panicked with an error: want a *spawn.PanicError, got %v", err)
@@ -153,12 +149,11 @@ func TestJoin_GoexitBecomesErrGoexit(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			deferred := false
-			h := spawn.Spawn(func() string {
+			h := mustSpawn(t, func() string {
 				defer func() { deferred = true }()
 				runtime.Goexit() // what t.FailNow does: f neither returns nor panics
 				return "unreachable"
 			})
-			require.NotNil(t, h, "Spawn returned nil")
 			done := h.Done()
 			synctest.Wait() // the goroutine has run its deferred calls and is gone
 			require.True(t, deferred, "f's own deferred call did not run after runtime.Goexit")
@@ -178,8 +173,7 @@ func TestJoin_FromManyGoroutinesGetsTheSameError(t *testing.T) {
 
 		t.Run("panicked", func(t *testing.T) {
 			gate := make(chan struct{})
-			h := spawn.Spawn(func() int { <-gate; return giveUp(msg) })
-			require.NotNil(t, h, "Spawn returned nil")
+			h := mustSpawn(t, func() int { <-gate; return giveUp(msg) })
 			results := joinFromMany(t, h, func() { close(gate) })
 			for i, res := range results {
 				var pe *spawn.PanicError
@@ -191,8 +185,7 @@ func TestJoin_FromManyGoroutinesGetsTheSameError(t *testing.T) {
 
 		t.Run("goexit", func(t *testing.T) {
 			gate := make(chan struct{})
-			h := spawn.Spawn(func() int { <-gate; runtime.Goexit(); return 1 })
-			require.NotNil(t, h, "Spawn returned nil")
+			h := mustSpawn(t, func() int { <-gate; runtime.Goexit(); return 1 })
 			results := joinFromMany(t, h, func() { close(gate) })
 			for i, res := range results {
 				if assert.Error(t, res.err, "Join() number %d of %d after f called runtime.Goexit: want ErrGoexit, got a nil error", i+1, len(results)) {
@@ -218,8 +211,7 @@ func TestJoin_PanicWithAnyValue(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				h := spawn.Spawn(func() int { panic(c.value) })
-				require.NotNil(t, h, "Spawn returned nil")
+				h := mustSpawn(t, func() int { panic(c.value) })
 				_, err := h.Join()
 				var pe *spawn.PanicError
 				require.ErrorAs(t, err, &pe, "Join() when f panicked with %s (%T): want a *spawn.PanicError, got %v", c.name, c.value, err)
@@ -229,8 +221,7 @@ func TestJoin_PanicWithAnyValue(t *testing.T) {
 			})
 		}
 		t.Run("panic(nil)", func(t *testing.T) {
-			h := spawn.Spawn(func() int { panic(nil) })
-			require.NotNil(t, h, "Spawn returned nil")
+			h := mustSpawn(t, func() int { panic(nil) })
 			_, err := h.Join()
 			var pe *spawn.PanicError
 			require.ErrorAs(t, err, &pe, "Join() when f called panic(nil): recover returns a *runtime.PanicNilError then, so want a *spawn.PanicError, got %v", err)
@@ -247,10 +238,8 @@ func TestErrGoexit_IsNonNilAndDistinct(t *testing.T) {
 		assert.False(t, errors.As(spawn.ErrGoexit, &pe), "spawn.ErrGoexit is a *PanicError: keep the two failures apart")
 		assert.NotErrorIs(t, &spawn.PanicError{Value: "x"}, spawn.ErrGoexit, "a *PanicError must not match ErrGoexit")
 
-		exited := spawn.Spawn(func() int { runtime.Goexit(); return 0 })
-		panicked := spawn.Spawn(func() int { return giveUp("distinct") })
-		require.NotNil(t, exited, "Spawn returned nil")
-		require.NotNil(t, panicked, "Spawn returned nil")
+		exited := mustSpawn(t, func() int { runtime.Goexit(); return 0 })
+		panicked := mustSpawn(t, func() int { return giveUp("distinct") })
 		_, errExit := exited.Join()
 		_, errPanic := panicked.Join()
 		require.Error(t, errExit, "Join() when f called runtime.Goexit: want ErrGoexit, got a nil error")
@@ -278,8 +267,7 @@ func TestJoinAll_ResultsInHandleOrder(t *testing.T) {
 			hs := make([]*spawn.JoinHandle[int], n)
 			for i := range hs {
 				gates[i] = make(chan struct{})
-				hs[i] = spawn.Spawn(func() int { <-gates[i]; return want[i] })
-				require.NotNil(t, hs[i], "Spawn returned nil")
+				hs[i] = mustSpawn(t, func() int { <-gates[i]; return want[i] })
 			}
 			type result struct {
 				vs  []int
@@ -304,7 +292,7 @@ func TestJoinAll_ResultsInHandleOrder(t *testing.T) {
 			assert.Equal(t, want, res.vs, "JoinAll() of %d handles finishing in the order %v: values must be in the order of the handles, not of finishing", n, finish)
 		})
 
-		vs, err := spawn.JoinAll[int](nil)
+		vs, err := spawn.JoinAll[int](nil /* hs */)
 		assert.NoError(t, err, "JoinAll(nil)")
 		assert.Empty(t, vs, "JoinAll(nil)")
 	})
@@ -387,6 +375,14 @@ func TestJoinAll_ReportsEveryFailure(t *testing.T) {
 
 // Helpers.
 
+// mustSpawn calls spawn.Spawn(f) and stops the test when it returns nil.
+func mustSpawn[T any](t *testing.T, f func() T) *spawn.JoinHandle[T] {
+	t.Helper()
+	h := spawn.Spawn(f)
+	require.NotNil(t, h, "Spawn returned nil")
+	return h
+}
+
 // giveUp panics with msg: the function a PanicError's stack must show.
 //
 //go:noinline
@@ -413,13 +409,13 @@ const joiners = 8
 func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinResult {
 	t.Helper()
 	results := make(chan joinResult, joiners)
-	early := startJoiners(h, joiners/2, nil, results)
+	early := startJoiners(h, joiners/2, nil /* start */, results)
 	requireJoinersBlocked(t, early, results)
 	finish()
 	select {
 	case <-h.Done():
-	case <-time.After(joinPatience):
-		t.Fatalf("Done() not closed %v after f finished", joinPatience)
+	case <-time.After(harness.Bound()):
+		t.Fatalf("Done() not closed %v after f finished", harness.Bound())
 	}
 	start := make(chan struct{})
 	startJoiners(h, joiners/2, start, results)
@@ -430,16 +426,16 @@ func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinR
 		select {
 		case res := <-results:
 			out = append(out, res)
-		case <-time.After(joinPatience):
-			t.Fatalf("Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), joinPatience)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), harness.Bound())
 		}
 	}
 	for i, res := range out {
 		require.NotNil(t, res.done, "Done() returned a nil channel (joiner %d)", i+1)
 		select {
 		case <-res.done:
-		case <-time.After(joinPatience):
-			t.Fatalf("Done() (joiner %d) still not closed %v after Join() returned", i+1, joinPatience)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Done() (joiner %d) still not closed %v after Join() returned", i+1, harness.Bound())
 		}
 	}
 	return out
@@ -470,37 +466,31 @@ func startJoiners(h *spawn.JoinHandle[int], n int, start <-chan struct{}, result
 
 // requireJoinersBlocked waits until every goroutine of ids is blocked inside package spawn (on
 // a channel, a lock or a sync.Cond), which proves that each of them is waiting in Join. It
-// stops the test at once when one of them returned from Join instead, and after joinPatience
-// when they are still not all blocked.
+// stops the test at once when one of them returned from Join instead, and after harness.Bound
+// when they are still not all blocked, with the report of where they are.
 func requireJoinersBlocked(t *testing.T, ids []int64, results <-chan joinResult) {
 	t.Helper()
-	deadline := time.Now().Add(joinPatience)
-	for pause := time.Microsecond; ; pause = min(2*pause, time.Millisecond) {
+	count := 0
+	allBlocked := harness.Poll(func() bool {
 		select {
 		case res := <-results:
 			t.Fatalf("Join() returned (%d, %v) while f was still blocked: Join must wait until f has finished", res.v, res.err)
 		default:
 		}
 		blocked := harness.Blocked("/exercises/03_spawn.")
-		count := 0
+		count = 0
 		for _, id := range ids {
 			if blocked[id] {
 				count++
 			}
 		}
-		if count == len(ids) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Join() from %d goroutines while f was blocked: after %v only %d of them were blocked waiting inside Join (a Join that spins instead of blocking is not accepted)", len(ids), joinPatience, count)
-		}
-		time.Sleep(pause)
+		return count == len(ids)
+	})
+	if !allBlocked {
+		harness.FailStuck(t, "Join() from %d goroutines while f was blocked: after %v only %d of them were blocked waiting inside Join (a Join that spins instead of blocking is not accepted)", len(ids), harness.Bound(), count)
+		t.FailNow()
 	}
 }
-
-// joinPatience bounds how long a test waits for a goroutine: only a wrong solution ever waits
-// that long.
-const joinPatience = 2 * time.Second
 
 // failure is a panic value of a struct type.
 type failure struct {
@@ -525,13 +515,12 @@ type pointerError struct{ msg string }
 func (e *pointerError) Error() string { return e.msg }
 
 // panicErrorText returns pe.Error(), or a note saying that Error itself panicked.
-func panicErrorText(pe *spawn.PanicError) (text string) {
-	defer func() {
-		if r := recover(); r != nil {
-			text = fmt.Sprintf("(PanicError.Error() itself panicked: %v)", r)
-		}
-	}()
-	return pe.Error()
+func panicErrorText(pe *spawn.PanicError) string {
+	var text string
+	if r, panicked := harness.Recover(func() { text = pe.Error() }); panicked {
+		return fmt.Sprintf("(PanicError.Error() itself panicked: %v)", r)
+	}
+	return text
 }
 
 // requireDone stops the test when done is nil or not closed.
@@ -543,17 +532,6 @@ func requireDone(t *testing.T, done <-chan struct{}, when string) {
 	default:
 		t.Fatalf("Done() not closed %s", when)
 	}
-}
-
-// panicValue runs f and returns what it panicked with, formatted with %v, or "did not panic".
-func panicValue(f func()) (got string) {
-	defer func() {
-		if r := recover(); r != nil {
-			got = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return "did not panic"
 }
 
 // panicValues returns the Value of every *spawn.PanicError in err's tree, formatted with %v.
