@@ -111,7 +111,7 @@ func TestMutex_PanicInFReachesTheCaller(t *testing.T) {
 		require.NotNil(t, m, "New returned nil")
 		want := boom{harness.Rand(t).Uint64()}
 		ran := false
-		got := panicOf(func() { _ = m.With(func(*string) { ran = true; panic(want) }) })
+		got, _ := harness.Recover(func() { _ = m.With(func(*string) { ran = true; panic(want) }) })
 		require.True(t, ran, "With did not call f")
 		assert.Equal(t, want, got, "With(f) where f panics: the caller should recover the value f panicked with")
 	})
@@ -122,7 +122,7 @@ func TestMutex_PanicPoisons(t *testing.T) {
 		m := mutex.New(1)
 		require.NotNil(t, m, "New returned nil")
 		require.NoError(t, m.With(func(v *int) {}), "With on a fresh Mutex")
-		_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{}) }) })
+		harness.Recover(func() { _ = m.With(func(*int) { panic(boom{}) }) })
 
 		for i := range 3 {
 			ran := false
@@ -138,8 +138,8 @@ func TestMutex_PanicPoisons(t *testing.T) {
 		case err := <-errs:
 			require.Error(t, err, "With from another goroutine after f panicked returned a nil error, want ErrPoisoned")
 			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With from another goroutine after f panicked")
-		case <-time.After(failAfter):
-			t.Fatalf("With from another goroutine after f panicked did not return within %v: the panic must release the lock", failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("With from another goroutine after f panicked did not return within %v: the panic must release the lock", harness.Bound())
 		}
 	})
 }
@@ -148,8 +148,8 @@ func TestMutex_PanicReleasesTheLock(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		m := mutex.New(0)
 		require.NotNil(t, m, "New returned nil")
-		got := panicOf(func() { _ = m.With(func(*int) { panic(boom{1}) }) })
-		require.NotNil(t, got, "With(f) where f panics returned normally: the panic must go on to the caller")
+		_, panicked := harness.Recover(func() { _ = m.With(func(*int) { panic(boom{1}) }) })
+		require.True(t, panicked, "With(f) where f panics returned normally: the panic must go on to the caller")
 		// Another goroutine must get an answer, not wait forever for the lock.
 		_ = withBounded(t, m, func(*int) {}, "With from another goroutine after f panicked")
 		m.ClearPoison()
@@ -166,13 +166,14 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 		entered, gate := make(chan struct{}), make(chan struct{})
 		holder := make(chan any, 1)
 		go func() {
-			holder <- panicOf(func() {
+			v, _ := harness.Recover(func() {
 				_ = m.With(func(*int) {
 					close(entered)
 					<-gate
 					panic(boom{2})
 				})
 			})
+			holder <- v
 		}()
 		select {
 		case <-entered:
@@ -189,14 +190,14 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 		waitUntilBlocked(t, ".(*Mutex[...]).With(", 1+k, func() int { return len(waiters) }, fmt.Sprintf("With from %d goroutines, the first holding the lock", 1+k))
 		close(gate) // the holder's f panics now
 		assert.Equal(t, boom{2}, <-holder, "the holder's With should re-panic with f's value")
-		timeout := time.After(failAfter)
+		timeout := time.After(harness.Bound())
 		for i := range k {
 			select {
 			case err := <-waiters:
 				require.Error(t, err, "With that waited for the lock while the holder's f panicked returned a nil error, want ErrPoisoned")
 				assert.ErrorIs(t, err, mutex.ErrPoisoned, "With that waited for the lock while the holder's f panicked: poison before you unlock")
 			case <-timeout:
-				t.Fatalf("%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, failAfter)
+				t.Fatalf("%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, harness.Bound())
 			}
 		}
 		assert.Zero(t, ran.Load(), "Withs that waited for the lock while the holder's f panicked called f %d times: poison before you unlock", ran.Load())
@@ -212,7 +213,7 @@ func TestMutex_ClearPoisonMakesItUsable(t *testing.T) {
 		require.NoError(t, m.With(func(v *int) { *v = 1 }), "With after ClearPoison on a healthy Mutex")
 
 		for round := range 2 + r.IntN(3) {
-			_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{3}) }) })
+			harness.Recover(func() { _ = m.With(func(*int) { panic(boom{3}) }) })
 			err := withBounded(t, m, func(*int) {}, "With after f panicked")
 			require.Error(t, err, "round %d: With after f panicked returned a nil error, want ErrPoisoned", round+1)
 			require.ErrorIs(t, err, mutex.ErrPoisoned, "round %d: With after f panicked", round+1)
@@ -253,7 +254,7 @@ func TestMutex_ConcurrentWithAndClearPoison(t *testing.T) {
 							t.Errorf("With(v++) from %d goroutines, with panics and ClearPoison in others: %v, want nil or ErrPoisoned", 3*g, err)
 						}
 					case 1: // panics
-						_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{4}) }) })
+						harness.Recover(func() { _ = m.With(func(*int) { panic(boom{4}) }) })
 					case 2:
 						m.ClearPoison()
 					}
@@ -296,7 +297,7 @@ func TestErrors_SentinelsAreDistinctAndReturned(t *testing.T) {
 		returned := map[string]error{}
 		returned["ErrNoAccount"] = b.Transfer("alice", "mallory", 1)
 		returned["ErrInsufficientFunds"] = b.Transfer("alice", "bob", 11)
-		_ = panicOf(func() { _ = m.With(func(*int) { panic(boom{5}) }) })
+		harness.Recover(func() { _ = m.With(func(*int) { panic(boom{5}) }) })
 		returned["ErrPoisoned"] = withBounded(t, m, func(*int) {}, "With after f panicked")
 		for name, err := range returned {
 			require.Error(t, err, "the call that should return %s returned a nil error", name)
@@ -721,8 +722,8 @@ func TestCache_DifferentKeysComputeInParallel(t *testing.T) {
 			close(started[k])
 			select {
 			case <-started[other[k]]:
-			case <-time.After(failAfter):
-				t.Errorf("compute(%q) waited %v for compute(%q) to start: computes of different keys must run in parallel, never under a lock shared by all keys", k, failAfter, other[k])
+			case <-time.After(harness.Bound()):
+				t.Errorf("compute(%q) waited %v for compute(%q) to start: computes of different keys must run in parallel, never under a lock shared by all keys", k, harness.Bound(), other[k])
 			}
 			return strings.ToUpper(k)
 		})
@@ -801,42 +802,39 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 		t.Cleanup(openGate)
 
 		first := make(chan any, 1)
-		go func() { first <- panicOf(func() { c.Get("bad") }) }()
+		go func() { v, _ := harness.Recover(func() { c.Get("bad") }); first <- v }()
 		waitUntilBlocked(t, ".(*Cache[...]).Get(", 1, func() int { return len(first) }, fmt.Sprintf("Get(%q) while compute(%q) runs", "bad", "bad"))
 		second := make(chan any, 1)
-		go func() { second <- panicOf(func() { c.Get("bad") }) }()
+		go func() { v, _ := harness.Recover(func() { c.Get("bad") }); second <- v }()
 		waitUntilBlocked(t, ".(*Cache[...]).Get(", 2, func() int { return len(first) + len(second) }, fmt.Sprintf("a second Get(%q) while the first one's compute runs", "bad"))
 		openGate() // compute panics now
 		select {
 		case got := <-first:
 			assert.Equal(t, want, got, "Get(%q) whose compute panicked: the caller should recover the value compute panicked with", "bad")
-		case <-time.After(failAfter):
-			t.Fatalf("Get(%q) whose compute panicked did not return within %v", "bad", failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Get(%q) whose compute panicked did not return within %v", "bad", harness.Bound())
 		}
 		select {
 		case <-second:
-		case <-time.After(failAfter):
-			t.Fatalf("a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", harness.Bound())
 		}
 		done := make(chan string, 1)
 		go func() { done <- c.Get("good") }()
 		select {
 		case got := <-done:
 			assert.Equal(t, "GOOD", got, "Get(%q) after compute(%q) panicked", "good", "bad")
-		case <-time.After(failAfter):
-			t.Fatalf("Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", harness.Bound())
 		}
 	})
 }
 
 // Helpers.
 
-// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
-const failAfter = 3 * time.Second
-
 // withBounded calls m.With(f) in a goroutine and fails the test if it has not returned within
-// failAfter: a With that waits for a lock nobody will release fails here, with a clear message,
-// rather than in the watchdog.
+// harness.Bound: a With that waits for a lock nobody will release fails here, with a clear
+// message, rather than in the watchdog.
 func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string) error {
 	t.Helper()
 	done := make(chan error, 1)
@@ -844,42 +842,28 @@ func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string
 	select {
 	case err := <-done:
 		return err
-	case <-time.After(failAfter):
-		t.Fatalf("%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, failAfter)
+	case <-time.After(harness.Bound()):
+		t.Fatalf("%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, harness.Bound())
 		return nil
 	}
-}
-
-// panicOf calls f and returns the value it panicked with, or nil.
-func panicOf(f func()) (r any) {
-	defer func() { r = recover() }()
-	f()
-	return nil
 }
 
 // boom is what the tests' functions panic with: a comparable value the test can recognise.
 type boom struct{ token uint64 }
 
-// waitUntilBlocked polls the goroutine dump until n goroutines that have call in their stack are
-// blocked (waiting on a lock, a channel, ...), counting the returned() calls that have already
-// returned as well, or fails the test. It is how the tests know that concurrent calls have
-// really arrived and are waiting, without sleeping for a guessed time.
+// waitUntilBlocked waits until n calls have arrived: blocked with call on their stack (waiting
+// on a lock, a channel, ...), or already returned, as returned counts them (the test then says
+// what is wrong with that). It is how the tests know that concurrent calls have really arrived
+// and are waiting, without sleeping for a guessed time. After harness.Bound it fails t.
 func waitUntilBlocked(t *testing.T, call string, n int, returned func() int, what string) {
 	t.Helper()
-	deadline := time.Now().Add(failAfter)
-	for {
-		got := countBlocked(call) + returned()
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: only %d of %d calls were waiting after %v", what, got, n, failAfter)
-		}
-		time.Sleep(time.Millisecond)
+	got := 0
+	if harness.Poll(func() bool { got = len(harness.Blocked(call)) + returned(); return got >= n }) {
+		return
 	}
+	harness.FailStuck(t, "%s: only %d of %d calls were waiting after %v", what, got, n, harness.Bound())
+	t.FailNow()
 }
-
-func countBlocked(call string) int { return len(harness.Blocked(call)) }
 
 // randomBalances returns 3 to 6 accounts with random balances.
 func randomBalances(t *testing.T) map[string]int {
