@@ -65,7 +65,7 @@ func TestGreetings_SaysHelloToEachNameInInputOrder(t *testing.T) {
 			assert.Equal(t, orig, names, "names after Greetings(names): return the greetings in a new slice and leave names as it was")
 		})
 		t.Run("no names", func(t *testing.T) {
-			assert.Empty(t, move.Greetings(nil), "Greetings(nil)")
+			assert.Empty(t, move.Greetings(nil /* names */), "Greetings(nil)")
 			assert.Empty(t, move.Greetings([]string{}), "Greetings([]string{})")
 		})
 	})
@@ -99,7 +99,7 @@ func TestTotals_SumsEachPartInOrderAndTheTotal(t *testing.T) {
 			checkTotals(t, parts, "")
 		})
 		t.Run("no parts", func(t *testing.T) {
-			sums, total := move.Totals(nil)
+			sums, total := move.Totals(nil /* parts */)
 			assert.Empty(t, sums, "Totals(nil) sums")
 			assert.Equal(t, 0, total, "Totals(nil) total")
 		})
