@@ -204,7 +204,7 @@ func TestResolveAll_ResultsInInputOrder(t *testing.T) {
 
 		workers := 2 + z.r.IntN(3)
 		call := fmt.Sprintf("ResolveAll(%d inputs, workers=%d)", len(inputs), workers)
-		results, _ := resolveAll(srv.Resolver(), inputs, workers, failAfter)
+		results, _ := resolveAll(srv.Resolver(), inputs, workers, harness.Bound())
 		checkInputs(t, call, inputs, results)
 		for _, res := range results {
 			switch {
@@ -228,7 +228,8 @@ func TestResolveAll_ResultsInInputOrder(t *testing.T) {
 			}
 		}
 
-		empty, _ := resolveAll(srv.Resolver(), nil, workers, failAfter)
+		var noInputs []string
+		empty, _ := resolveAll(srv.Resolver(), noInputs, workers, harness.Bound())
 		assert.Empty(t, empty, "ResolveAll of no inputs")
 	})
 }
@@ -250,7 +251,7 @@ func TestResolveAll_NeverMoreThanWorkersLookupsAtOnce(t *testing.T) {
 		}
 
 		call := fmt.Sprintf("ResolveAll(%d names, workers=%d)", len(inputs), workers)
-		results, _ := resolveAll(srv.Resolver(), inputs, workers, failAfter)
+		results, _ := resolveAll(srv.Resolver(), inputs, workers, harness.Bound())
 		// A lookup through Go's resolver asks two questions at once (A and AAAA).
 		assert.LessOrEqual(t, srv.MaxInFlight(), 2*workers,
 			"%s: the DNS server saw %d queries at once, want at most %d (A and AAAA of at most %d lookups)", call, srv.MaxInFlight(), 2*workers, workers)
@@ -299,21 +300,13 @@ func TestResolveAll_RunsWorkersLookupsAtOnce(t *testing.T) {
 			results = resolve.ResolveAll(ctx, srv.Resolver(), inputs, workers, time.Hour)
 		}()
 		// Wait, within a bound, for workers lookups of names that never answer to be under way.
-		deadline := time.Now().Add(failAfter)
-	wait:
-		for asked() < workers && time.Now().Before(deadline) {
-			select {
-			case <-returned:
-				break wait
-			case <-time.After(time.Millisecond):
-			}
-		}
+		harness.Poll(func() bool { return closed(returned) || asked() >= workers })
 		underWay := asked()
 		cancel() // the lookups in flight end, and the inputs still waiting for a worker too
 		select {
 		case <-returned:
-		case <-time.After(failAfter):
-			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, harness.Bound())
 		}
 		assert.GreaterOrEqual(t, underWay, workers,
 			"%s: only %d lookups of names that never answer were under way at once, want workers = %d: run workers lookups at a time, and start the next as soon as one ends (no batches)", call, underWay, workers)
@@ -345,7 +338,7 @@ func TestResolveAll_NameThatNeverAnswersCostsAtMostPerLookup(t *testing.T) {
 		const perLookup = 400 * time.Millisecond
 		call := fmt.Sprintf("ResolveAll(%d names, the first never answering, workers=1, perLookup=%v)", len(inputs), perLookup)
 		results, took := resolveAll(srv.Resolver(), inputs, 1, perLookup)
-		assert.Less(t, took, failAfter-time.Second, "%s took %v: each lookup must end after perLookup (context.WithTimeout)", call, took)
+		assert.Less(t, took, harness.Bound()-time.Second, "%s took %v: each lookup must end after perLookup (context.WithTimeout)", call, took)
 		checkInputs(t, call, inputs, results)
 		for i, res := range results {
 			if names[i] == hung {
@@ -366,17 +359,24 @@ func TestResolveAll_EachLookupGetsItsOwnPerLookup(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		z := newZone(t)
 		var names, inputs []string
-		for range 4 {
+		// With one worker, the k-th lookup served waits (k-1)·delay for it: a perLookup started
+		// before that wait runs out for every k > perLookup/delay (12 here, so the last 4 names
+		// fail whatever the order), while a right lookup has perLookup minus one or two answers'
+		// delay (A and AAAA may be asked one after the other) to spare: a second, on a loaded
+		// machine too. The whole call may take 16 lookups of two answers each.
+		for range 16 {
 			names = append(names, z.name(1, 0))
 		}
 		srv := dnstest.Start(t, z.names)
-		const delay, perLookup = 300 * time.Millisecond, 700 * time.Millisecond
+		const delay, perLookup = 100 * time.Millisecond, 1200 * time.Millisecond
 		for _, name := range names {
 			srv.Delay(name, delay)
 			inputs = append(inputs, hostport(name, 443))
 		}
 		call := fmt.Sprintf("ResolveAll(%d names that each answer after %v, workers=1, perLookup=%v)", len(inputs), delay, perLookup)
-		results, _ := resolveAll(srv.Resolver(), inputs, 1, perLookup)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		results := resolve.ResolveAll(ctx, srv.Resolver(), inputs, 1, perLookup)
 		checkInputs(t, call, inputs, results)
 		for i, res := range results {
 			assert.NoError(t, res.Err, "%s: Result for %q: a lookup's perLookup starts when that lookup starts, not before it waits for a worker", call, inputs[i])
@@ -402,30 +402,22 @@ func TestResolveAll_CancelledContextEndsEveryLookup(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		workers := 1 + z.r.IntN(len(inputs))
-		call := fmt.Sprintf("ResolveAll(%d names that never answer, workers=%d, perLookup=%v)", len(inputs), workers, failAfter)
+		call := fmt.Sprintf("ResolveAll(%d names that never answer, workers=%d, perLookup=%v)", len(inputs), workers, harness.Bound())
 		var results []resolve.Result
 		var cancelled time.Time
 		returned := make(chan struct{})
 		go func() {
 			defer close(returned)
-			results = resolve.ResolveAll(ctx, srv.Resolver(), inputs, workers, failAfter)
+			results = resolve.ResolveAll(ctx, srv.Resolver(), inputs, workers, harness.Bound())
 		}()
 		// Cancel once a lookup is under way (or ResolveAll returned, which is wrong).
-		deadline := time.Now().Add(failAfter)
-	wait:
-		for srv.InFlight() == 0 && time.Now().Before(deadline) {
-			select {
-			case <-returned:
-				break wait
-			case <-time.After(time.Millisecond):
-			}
-		}
+		harness.Poll(func() bool { return closed(returned) || srv.InFlight() > 0 })
 		cancelled = time.Now()
 		cancel()
 		select {
 		case <-returned:
-		case <-time.After(failAfter):
-			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, failAfter)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, harness.Bound())
 		}
 		took := time.Since(cancelled)
 		assert.Less(t, took, 2*time.Second, "%s returned %v after ctx was cancelled: derive each lookup's context from ctx", call, took)
@@ -454,12 +446,10 @@ func TestResolveAll_PanicsOnBadArguments(t *testing.T) {
 			if tc.want == "" {
 				tc.want = fmt.Sprintf("resolve: workers must be >= 1, got %d", tc.workers)
 			}
-			got := func() (r any) {
-				defer func() { r = recover() }()
+			got, panicked := harness.Recover(func() {
 				resolve.ResolveAll(context.Background(), srv.Resolver(), inputs, tc.workers, tc.perLookup)
-				return nil
-			}()
-			if assert.NotNil(t, got, "ResolveAll(workers=%d, perLookup=%v) should panic with %q", tc.workers, tc.perLookup, tc.want) {
+			})
+			if assert.True(t, panicked, "ResolveAll(workers=%d, perLookup=%v) should panic with %q", tc.workers, tc.perLookup, tc.want) {
 				assert.Equal(t, tc.want, fmt.Sprint(got), "ResolveAll(workers=%d, perLookup=%v): panic message", tc.workers, tc.perLookup)
 			}
 		}
@@ -467,9 +457,6 @@ func TestResolveAll_PanicsOnBadArguments(t *testing.T) {
 }
 
 // Helpers.
-
-// failAfter bounds a call on the failure path only: the test DNS server answers in microseconds.
-const failAfter = 3 * time.Second
 
 // zone builds the test server's records: random names under example.test., each with random
 // documentation addresses, distinct across the zone.
@@ -532,7 +519,7 @@ func hostport(name string, port uint16) string {
 }
 
 func socketAddrs(r *net.Resolver, input string) ([]netip.AddrPort, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 	defer cancel()
 	return resolve.SocketAddrs(ctx, r, input)
 }
@@ -576,13 +563,24 @@ func checkPortError(t *testing.T, r *net.Resolver, input string, want, other por
 	assert.Empty(t, got, "SocketAddrs(%q) with an error", input)
 }
 
-// resolveAll runs ResolveAll with a context that ends after failAfter, and says how long it took.
+// resolveAll runs ResolveAll with a context that ends after harness.Bound, and says how long it
+// took.
 func resolveAll(r *net.Resolver, inputs []string, workers int, perLookup time.Duration) ([]resolve.Result, time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
+	ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 	defer cancel()
 	start := time.Now()
 	results := resolve.ResolveAll(ctx, r, inputs, workers, perLookup)
 	return results, time.Since(start)
+}
+
+// closed reports, without waiting, whether ch is closed.
+func closed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // checkInputs fails t unless results has one Result per input, in input order.
