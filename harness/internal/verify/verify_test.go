@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -56,6 +57,7 @@ func TestMain(m *testing.M) {
 		n = v
 	}
 	runs = make(chan struct{}, n)
+	raiseParallel()
 	tmp, err := os.MkdirTemp("", "kata-verify-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "verify:", err)
@@ -69,6 +71,19 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.Exit(code)
+}
+
+// raiseParallel lets every variant's subtest start at once unless the caller chose -parallel:
+// the subtests only wait for a build (batched, two go commands at a time) or a run slot, and
+// go test's default of GOMAXPROCS would keep all but two variants from even queueing for a build,
+// leaving the batches small and the CPUs idle while binaries wait on timers.
+func raiseParallel() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "256")
+	}
 }
 
 // variant is one stand-in for an exercise's learner file: the stub itself (file ""), the
