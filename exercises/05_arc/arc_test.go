@@ -22,39 +22,25 @@ func TestMain(m *testing.M) { harness.Main(m) }
 // MyString is a fmt.Stringer, so %s and %v print the string it holds.
 var _ fmt.Stringer = arc.MyString{}
 
-// hook is a drop hook that counts its calls and remembers the value it was given.
-type hook[T any] struct {
-	calls atomic.Int32
-	got   atomic.Value
-}
-
-func (h *hook[T]) drop(v T) {
-	h.got.Store(v)
-	h.calls.Add(1)
-}
-
 // Task 1: handles, counted, from one goroutine.
 
 func TestArc_NewHoldsTheValueWithCountOne(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		v := harness.Rand(t).IntN(1000) + 1
-		a := arc.New(v)
-		require.NotNil(t, a, "New(%d) returned nil", v)
+		a := newArc(t, v)
 		assert.Equal(t, v, a.Value(), "New(%d).Value()", v)
 		assert.Equal(t, 1, a.StrongCount(), "New(%d).StrongCount()", v)
 		a.Drop() // no hook: nothing to run
 		assert.Equal(t, 0, a.StrongCount(), "New(%d): StrongCount() after its only handle is dropped", v)
 
 		var h hook[string]
-		s := arc.NewWithDrop("dolly "+strconv.Itoa(v), h.drop)
-		require.NotNil(t, s, "NewWithDrop returned nil")
+		s := newArcWithDrop(t, "dolly "+strconv.Itoa(v), h.drop)
 		assert.Equal(t, "dolly "+strconv.Itoa(v), s.Value(), "NewWithDrop(%q, hook).Value()", "dolly "+strconv.Itoa(v))
 		assert.Equal(t, 1, s.StrongCount(), "NewWithDrop(...).StrongCount()")
 		assert.Zero(t, h.calls.Load(), "the drop hook ran before any handle was dropped")
 		s.Drop()
 
-		n := arc.NewWithDrop(v, nil) // a nil hook means no hook
-		require.NotNil(t, n, "NewWithDrop(%d, nil) returned nil", v)
+		n := newArcWithDrop(t, v, nil /* hook */) // a nil hook means no hook
 		assert.NotPanics(t, n.Drop, "Drop of the last handle of NewWithDrop(v, nil): a nil hook means no hook")
 	})
 }
@@ -63,14 +49,12 @@ func TestArc_CloneSharesTheBoxAndCountsUp(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		m := map[string]int{"dolly": r.IntN(100)}
-		root := arc.New(m)
-		require.NotNil(t, root, "New returned nil")
+		root := newArc(t, m)
 		handles := []*arc.Arc[map[string]int]{root}
 		k := 2 + r.IntN(8)
 		for i := range k {
 			from := handles[r.IntN(len(handles))] // a clone of a clone is a handle onto the same box too
-			c := from.Clone()
-			require.NotNil(t, c, "Clone() returned nil")
+			c := clone(t, from)
 			handles = append(handles, c)
 			assert.Equal(t, i+2, root.StrongCount(), "StrongCount() after %d Clone() calls", i+1)
 		}
@@ -87,12 +71,10 @@ func TestArc_DropCountsDownAndRunsTheHookOnceAtTheEnd(t *testing.T) {
 		r := harness.Rand(t)
 		var h hook[string]
 		v := "dolly " + strconv.Itoa(r.IntN(1000))
-		root := arc.NewWithDrop(v, h.drop)
-		require.NotNil(t, root, "NewWithDrop returned nil")
+		root := newArcWithDrop(t, v, h.drop)
 		handles := []*arc.Arc[string]{root}
 		for range 2 + r.IntN(8) {
-			c := root.Clone()
-			require.NotNil(t, c, "Clone() returned nil")
+			c := clone(t, root)
 			handles = append(handles, c)
 		}
 		r.Shuffle(len(handles), func(i, j int) { handles[i], handles[j] = handles[j], handles[i] })
@@ -113,12 +95,9 @@ func TestArc_DropCountsDownAndRunsTheHookOnceAtTheEnd(t *testing.T) {
 func TestArc_DropIsIdempotentPerHandle(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		var h hook[int]
-		root := arc.NewWithDrop(7, h.drop)
-		require.NotNil(t, root, "NewWithDrop returned nil")
-		c := root.Clone()
-		require.NotNil(t, c, "Clone() returned nil")
-		d := root.Clone()
-		require.NotNil(t, d, "Clone() returned nil")
+		root := newArcWithDrop(t, 7, h.drop)
+		c := clone(t, root)
+		d := clone(t, root)
 
 		c.Drop()
 		c.Drop() // must not take away d's or root's share
@@ -135,10 +114,8 @@ func TestArc_DropIsIdempotentPerHandle(t *testing.T) {
 
 func TestArc_DroppedHandlePanicsOnCloneAndValue(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		root := arc.New("dolly")
-		require.NotNil(t, root, "New returned nil")
-		c := root.Clone()
-		require.NotNil(t, c, "Clone() returned nil")
+		root := newArc(t, "dolly")
+		c := clone(t, root)
 		c.Drop()
 		assert.Panics(t, func() { c.Value() }, "Value() on a dropped handle (while another handle is live) should panic")
 		assert.Panics(t, func() { c.Clone() }, "Clone() on a dropped handle (while another handle is live) should panic")
@@ -156,8 +133,7 @@ func TestArc_DroppedHandlePanicsOnCloneAndValue(t *testing.T) {
 func TestArc_DropStaysIdempotentWithOtherCallsInBetween(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		var h hook[int]
-		root := arc.NewWithDrop(harness.Rand(t).IntN(1000), h.drop)
-		require.NotNil(t, root, "NewWithDrop returned nil")
+		root := newArcWithDrop(t, harness.Rand(t).IntN(1000), h.drop)
 		c, d := clone(t, root), clone(t, root)
 
 		c.Drop()
@@ -203,8 +179,7 @@ func TestArc_ConcurrentClonesAndDropsKeepTheCount(t *testing.T) {
 		atLeastProcessors(t, 4)
 		r := harness.Rand(t)
 		var h hook[string]
-		root := arc.NewWithDrop("dolly", h.drop)
-		require.NotNil(t, root, "NewWithDrop returned nil")
+		root := newArcWithDrop(t, "dolly", h.drop)
 
 		const rounds = 5
 		for round := range rounds {
@@ -326,7 +301,7 @@ func TestArc_AnyTwoCallsMayRunAtOnce(t *testing.T) {
 			root, _ := newWatched(t, v)
 			x := clone(t, root)
 			got := -1
-			atOnce(func() { mayPanic(func() { got = x.Value() }) }, x.Drop) // before the Drop or after it: a value or a panic
+			atOnce(func() { harness.Recover(func() { got = x.Value() }) }, x.Drop) // before the Drop or after it: a value or a panic
 			assert.Contains(t, []int{-1, v}, got, "x.Value() while x.Drop() ran: the value in the box, or a panic")
 			assert.Equal(t, 1, root.StrongCount(), "StrongCount() after x.Value() and x.Drop() ran at once")
 		})
@@ -334,7 +309,7 @@ func TestArc_AnyTwoCallsMayRunAtOnce(t *testing.T) {
 			root, _ := newWatched(t, v)
 			x := clone(t, root)
 			var c *arc.Arc[int]
-			atOnce(func() { mayPanic(func() { c = x.Clone() }) }, x.Drop) // before the Drop or after it: a clone or a panic
+			atOnce(func() { harness.Recover(func() { c = x.Clone() }) }, x.Drop) // before the Drop or after it: a clone or a panic
 			want := 1
 			if c != nil {
 				want = 2
@@ -378,22 +353,13 @@ func TestArc_DropOfTheSameHandleDuringItsHookCountsOnce(t *testing.T) {
 		require.NotNil(t, second, "a.Drop() of the only handle did not run the drop hook")
 		select {
 		case <-second:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("the second a.Drop() never returned after the first had returned")
+		case <-time.After(harness.Bound()):
+			t.Fatalf("the second a.Drop() had not returned %v after the first had returned", harness.Bound())
 		}
 		assert.Equal(t, int32(1), calls.Load(), "drop hook calls after the only handle was dropped twice, the second time while its hook ran")
 		assert.Equal(t, 0, a.StrongCount(),
 			"StrongCount() after the only handle was dropped twice, the second time while its hook ran: the second Drop must do nothing (mark the handle dropped before counting down)")
 	})
-}
-
-// atLeastProcessors runs the rest of t with GOMAXPROCS >= n, so that goroutines really run at
-// the same time (or are switched in the middle of an operation by the operating system).
-func atLeastProcessors(t *testing.T, n int) {
-	if prev := runtime.GOMAXPROCS(0); prev < n {
-		runtime.GOMAXPROCS(n)
-		t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
-	}
 }
 
 // Task 3: MyString and Hello.
@@ -406,8 +372,7 @@ func TestMyString_HoldsItsString(t *testing.T) {
 		assert.Equal(t, s, fmt.Sprint(m), "fmt.Sprint(NewMyString(%q))", s)
 		assert.Equal(t, "", arc.NewMyString("").String(), `NewMyString("").String()`)
 
-		a := arc.New(arc.NewMyString(s))
-		require.NotNil(t, a, "New(NewMyString(%q)) returned nil", s)
+		a := newMyStringArc(t, s)
 		assert.Equal(t, s, a.Value().String(), "New(NewMyString(%q)).Value().String()", s)
 	})
 }
@@ -416,8 +381,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		t.Run("the seed's five", func(t *testing.T) {
-			name := arc.New(arc.NewMyString("dolly"))
-			require.NotNil(t, name, "New returned nil")
+			name := newMyStringArc(t, "dolly")
 			assert.Equal(t, []string{
 				"hello dolly count 0", "hello dolly count 1", "hello dolly count 2",
 				"hello dolly count 3", "hello dolly count 4",
@@ -427,8 +391,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 			for range 10 {
 				s := randomName(r)
 				n := 1 + r.IntN(40)
-				name := arc.New(arc.NewMyString(s))
-				require.NotNil(t, name, "New returned nil")
+				name := newMyStringArc(t, s)
 				if !assertLines(t, helloLines(s, n), arc.Hello(name, n), "Hello(%q, %d)", s, n) {
 					return
 				}
@@ -440,8 +403,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 			for range 10 {
 				s := randomName(r)
 				n := 2 + r.IntN(40)
-				name := arc.New(arc.NewMyString(s))
-				require.NotNil(t, name, "New returned nil")
+				name := newMyStringArc(t, s)
 				if !assertLines(t, helloLines(s, n), arc.Hello(name, n),
 					"Hello(%q, %d) with GOMAXPROCS=1: lines must come in i order, not in the order the goroutines finish", s, n) {
 					return
@@ -449,8 +411,7 @@ func TestHello_SaysHelloCountIInOrder(t *testing.T) {
 			}
 		})
 		t.Run("zero and negative n", func(t *testing.T) {
-			name := arc.New(arc.NewMyString("dolly"))
-			require.NotNil(t, name, "New returned nil")
+			name := newMyStringArc(t, "dolly")
 			assert.Empty(t, arc.Hello(name, 0), "Hello(name, 0)")
 			assert.Panics(t, func() { arc.Hello(name, -1) }, "Hello(name, -1) should panic: n must be >= 0")
 		})
@@ -494,11 +455,60 @@ func TestHello_DropsEveryCloneButNotTheCallers(t *testing.T) {
 
 // Helpers.
 
+// newArc calls arc.New(v) and stops the test when it returns nil.
+func newArc[T any](t *testing.T, v T) *arc.Arc[T] {
+	t.Helper()
+	a := arc.New(v)
+	require.NotNil(t, a, "New(%#v) returned nil", v)
+	return a
+}
+
+// newMyStringArc calls arc.New(arc.NewMyString(s)) and stops the test when it returns nil.
+func newMyStringArc(t *testing.T, s string) *arc.Arc[arc.MyString] {
+	t.Helper()
+	a := arc.New(arc.NewMyString(s))
+	require.NotNil(t, a, "New(NewMyString(%q)) returned nil", s)
+	return a
+}
+
+// newArcWithDrop calls arc.NewWithDrop(v, hook) and stops the test when it returns nil.
+func newArcWithDrop[T any](t *testing.T, v T, hook func(T)) *arc.Arc[T] {
+	t.Helper()
+	a := arc.NewWithDrop(v, hook)
+	hookName := "hook"
+	if hook == nil {
+		hookName = "nil"
+	}
+	require.NotNil(t, a, "NewWithDrop(%#v, %s) returned nil", v, hookName)
+	return a
+}
+
+// clone calls a.Clone() and stops the test when it returns nil.
 func clone[T any](t *testing.T, a *arc.Arc[T]) *arc.Arc[T] {
 	t.Helper()
 	c := a.Clone()
 	require.NotNil(t, c, "Clone() returned nil")
 	return c
+}
+
+// hook is a drop hook that counts its calls and remembers the value it was given.
+type hook[T any] struct {
+	calls atomic.Int32
+	got   atomic.Value
+}
+
+func (h *hook[T]) drop(v T) {
+	h.got.Store(v)
+	h.calls.Add(1)
+}
+
+// atLeastProcessors runs the rest of t with GOMAXPROCS >= n, so that goroutines really run at
+// the same time (or are switched in the middle of an operation by the operating system).
+func atLeastProcessors(t *testing.T, n int) {
+	if prev := runtime.GOMAXPROCS(0); prev < n {
+		runtime.GOMAXPROCS(n)
+		t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	}
 }
 
 // watched is a drop hook that counts its calls and remembers what StrongCount() returned inside.
@@ -530,14 +540,9 @@ func atOnce(f, g func()) {
 	wg.Wait()
 }
 
-// mayPanic runs f and swallows its panic, if any.
-func mayPanic(f func()) {
-	defer func() { _ = recover() }()
-	f()
-}
-
 // returnedOrWaiting runs f in a new goroutine and returns once f has returned or is blocked inside
-// package arc (on a lock, say); the channel it returns is closed when f returns.
+// package arc (on a lock, say); the channel it returns is closed when f returns. When f does
+// neither within harness.Bound, it fails t with the report of where the goroutines are.
 func returnedOrWaiting(t *testing.T, what string, f func()) <-chan struct{} {
 	t.Helper()
 	done := make(chan struct{})
@@ -547,22 +552,19 @@ func returnedOrWaiting(t *testing.T, what string, f func()) <-chan struct{} {
 		id.Store(harness.GoroutineID())
 		f()
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	settled := harness.Poll(func() bool {
 		select {
 		case <-done:
-			return done
+			return true
 		default:
 		}
-		if g := id.Load(); g != 0 && harness.Blocked("/exercises/05_arc.")[g] {
-			return done
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s neither returned nor waited within 5s", what)
-			return done
-		}
-		runtime.Gosched()
+		g := id.Load()
+		return g != 0 && harness.Blocked("/exercises/05_arc.")[g]
+	})
+	if !settled {
+		harness.FailStuck(t, "%s neither returned nor waited within %v", what, harness.Bound())
 	}
+	return done
 }
 
 // assertLines compares Hello's lines one by one (plain reads, which the race detector sees), then
