@@ -16,11 +16,60 @@ import (
 // with one build cache, shows a progress bar on stderr, and writes into out: gradebook.csv,
 // class.html, class.json, and each student's report in every chosen format under
 // students/STUDENT/. Files in dir that are not folders are skipped, with a line on stderr.
-func (g *grader) class(ctx context.Context, dir string, chosen []int, out string, quiet bool, stdout, stderr io.Writer) int {
+//
+// With a shard (sh.n > 0) it grades only that shard's students and writes only the shard's
+// JSON report, out/shard-K-of-N.json, which kata grade merge turns into the class's files.
+func (g *grader) class(ctx context.Context, dir string, sh shard, v versions, chosen []int, out string, quiet bool, stdout, stderr io.Writer) int {
+	subs, err := classFolders(dir, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
+	}
+	all := len(subs)
+	if sh.n > 0 {
+		subs = sh.pick(subs)
+		fmt.Fprintf(stderr, "kata grade: shard %s: %d of the class's %d submissions\n", sh, len(subs), all)
+	}
+	var reports []*Report
+	if len(subs) > 0 {
+		fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
+		bar := newProgress(stderr, len(subs), quiet)
+		reports = g.grade(ctx, subs, bar.done)
+		bar.finish()
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "kata grade: interrupted\n")
+		return 2
+	}
+	cr := v.classReport(reports)
+	if sh.n > 0 {
+		cr.Shard = sh.String()
+		p := filepath.Join(out, sh.file())
+		if err := writeClassJSON(p, cr); err != nil {
+			fmt.Fprintf(stderr, "kata grade: %v\n", err)
+			return 2
+		}
+		writeClassSummary(stdout, reports)
+		fmt.Fprintf(stderr, "kata grade: wrote %s; kata grade merge makes the class's gradebook from every shard's report\n", p)
+		return exitCode(reports)
+	}
+	if err := writeClass(cr, chosen, out); err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
+	}
+	writeClassSummary(stdout, reports)
+	fmt.Fprintf(stderr, "kata grade: wrote %s, %s and the students' reports in %s\n",
+		filepath.Join(out, "gradebook.csv"), filepath.Join(out, "class.html"), filepath.Join(out, "students"))
+	return exitCode(reports)
+}
+
+// classFolders lists the submission folders of the class folder dir, sorted by student (the
+// folder's name, byte by byte). Hidden entries are left out; symbolic links and files are left
+// out with a line on stderr.
+func classFolders(dir string, stderr io.Writer) ([]submission, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "kata grade: the class folder: %v\n", err)
-		return 2
+		return nil, fmt.Errorf("the class folder: %w", err)
 	}
 	var subs []submission
 	for _, d := range entries {
@@ -32,8 +81,7 @@ func (g *grader) class(ctx context.Context, dir string, chosen []int, out string
 		case d.IsDir():
 			abs, err := filepath.Abs(filepath.Join(dir, name))
 			if err != nil {
-				fmt.Fprintf(stderr, "kata grade: %v\n", err)
-				return 2
+				return nil, err
 			}
 			subs = append(subs, submission{dir: abs, student: name})
 		default:
@@ -41,34 +89,22 @@ func (g *grader) class(ctx context.Context, dir string, chosen []int, out string
 		}
 	}
 	if len(subs) == 0 {
-		fmt.Fprintf(stderr, "kata grade: no submission folders in %s (one folder per student, each a copy of the repository)\n", dir)
-		return 2
+		return nil, fmt.Errorf("no submission folders in %s (one folder per student, each a copy of the repository)", dir)
 	}
-	fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
-	bar := newProgress(stderr, len(subs), quiet)
-	reports := g.grade(ctx, subs, bar.done)
-	bar.finish()
-	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "kata grade: interrupted\n")
-		return 2
-	}
-	if err := g.writeClass(reports, chosen, out); err != nil {
-		fmt.Fprintf(stderr, "kata grade: %v\n", err)
-		return 2
-	}
-	writeClassSummary(stdout, reports)
-	fmt.Fprintf(stderr, "kata grade: wrote %s, %s and the students' reports in %s\n",
-		filepath.Join(out, "gradebook.csv"), filepath.Join(out, "class.html"), filepath.Join(out, "students"))
-	return exitCode(reports)
+	return subs, nil
 }
 
-func (g *grader) writeClass(reports []*Report, chosen []int, out string) error {
+// writeClass writes a class's files into out: each student's reports in the chosen formats
+// under students/STUDENT/, gradebook.csv, class.json and class.html. A class graded in one run
+// and the same class merged from its shards give the same files, byte for byte, except for the
+// time class.html was generated.
+func writeClass(cr *ClassReport, chosen []int, out string) error {
 	if err := os.MkdirAll(filepath.Join(out, "students"), 0o755); err != nil {
 		return err
 	}
 	// Each student's reports go into a folder of their own, named after the submission folder
 	// (which the file system keeps unique), with the same file names as for one submission.
-	for _, r := range reports {
+	for _, r := range cr.Reports {
 		for _, i := range chosen {
 			f := formats[i]
 			if err := writeFile(filepath.Join(out, "students", r.Student, f.file), r, f.write); err != nil {
@@ -76,19 +112,25 @@ func (g *grader) writeClass(reports []*Report, chosen []int, out string) error {
 			}
 		}
 	}
-	if err := writeAll(filepath.Join(out, "gradebook.csv"), func(w io.Writer) error { return writeGradebook(w, reports) }); err != nil {
+	if err := writeAll(filepath.Join(out, "gradebook.csv"), func(w io.Writer) error { return writeGradebook(w, cr) }); err != nil {
 		return err
 	}
-	if err := writeAll(filepath.Join(out, "class.json"), func(w io.Writer) error {
+	if err := writeClassJSON(filepath.Join(out, "class.json"), cr); err != nil {
+		return err
+	}
+	return writeAll(filepath.Join(out, "class.html"), func(w io.Writer) error { return writeClassHTML(w, cr) })
+}
+
+// writeClassJSON writes cr, indented, to the file p (making its folder).
+func writeClassJSON(p string, cr *ClassReport) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return writeAll(p, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Reports []*Report `json:"reports"`
-		}{reports})
-	}); err != nil {
-		return err
-	}
-	return writeAll(filepath.Join(out, "class.html"), func(w io.Writer) error { return writeClassHTML(w, reports) })
+		return enc.Encode(cr)
+	})
 }
 
 func writeAll(p string, write func(io.Writer) error) error {
@@ -104,8 +146,11 @@ func writeAll(p string, write func(io.Writer) error) error {
 }
 
 // writeGradebook writes one row per student: name, score, max, percent, each exercise's
-// score, and notes on what was not graded normally.
-func writeGradebook(w io.Writer, reports []*Report) error {
+// score, and notes on what was not graded normally; then one row per notice of a merge, its
+// problem in place of a name ("(missing report)"), no scores, and the file and what is wrong
+// with it as notes.
+func writeGradebook(w io.Writer, cr *ClassReport) error {
+	reports := cr.Reports
 	c := csv.NewWriter(w)
 	head := []string{"student", "score", "max_score", "percent"}
 	if len(reports) > 0 {
@@ -124,6 +169,12 @@ func writeGradebook(w io.Writer, reports []*Report) error {
 			}
 		}
 		c.Write(append(row, cell(strings.Join(notes, "; "))))
+	}
+	for _, n := range cr.Notices {
+		row := make([]string, len(head)+1)
+		row[0] = "(" + n.Problem + ")"
+		row[len(head)] = cell(n.File + ": " + n.Detail)
+		c.Write(row)
 	}
 	c.Flush()
 	return c.Error()

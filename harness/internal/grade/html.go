@@ -70,8 +70,10 @@ func cut(s string, n int) string {
 
 // writeClassHTML writes the class report: one self-contained page (inline CSS and script, no
 // request to anywhere), a heatmap of students by exercises whose cells open the failing tests
-// and their messages, and the class's pass rate per exercise and per test.
-func writeClassHTML(w io.Writer, reports []*Report) error {
+// and their messages, and the class's pass rate per exercise and per test. The notices of a
+// merge (reports it could not read) are shown above the heatmap.
+func writeClassHTML(w io.Writer, cr *ClassReport) error {
+	reports := cr.Reports
 	var d htmlData
 	if len(reports) > 0 {
 		for _, e := range reports[0].Exercises {
@@ -103,5 +105,6 @@ func writeClassHTML(w io.Writer, reports []*Report) error {
 		"Data":      d,
 		"Generated": time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 		"Sandbox":   sandbox,
+		"Notices":   cr.Notices,
 	})
 }

@@ -20,6 +20,7 @@ import (
 )
 
 const usage = `usage: kata grade (--submission DIR | --class DIR) [flags]
+       kata grade merge [--out DIR] [--format LIST] REPORT...
 
 Grades learners' work with the pristine tests: only the learner files named in
 exercises/manifest.toml are taken from a submission; everything else comes from
@@ -28,6 +29,12 @@ the tests folder. Each test runs in its own sandboxed process with its own limit
   --submission DIR   grade one submission (a learner's copy of the repository)
   --class DIR        grade every submission folder inside DIR; writes a CSV
                      gradebook and an HTML report into --out
+  --shard K/N        with --class: grade only the K-th of N shards of the class
+                     (the students whose place in the class, sorted by name and
+                     counted from 0, leaves K-1 divided by N) and write only
+                     --out/shard-K-of-N.json; merge the N shards' reports
+  --student NAME     with --submission: the student's name in the report (a
+                     merge needs one; grade.yml gives the repository, / as -)
   --tests DIR        the pristine tree the tests come from (default: this repository)
   --format LIST      text (default), json, junit, markdown, gradescope, autograding;
                      several, comma-separated, write one file each into --out
@@ -41,8 +48,19 @@ the tests folder. Each test runs in its own sandboxed process with its own limit
   --sandbox MODE     auto (default: bubblewrap when it works), require, off
   --quiet            no progress bar
 
+kata grade merge reads JSON reports (shard-K-of-N.json of --shard, class.json,
+or one submission's report.json from grade.yml with its --student) and writes
+into --out (default: kata-report) the files --class writes for the same
+students: gradebook.csv, class.html, class.json and students/NAME/ in the
+--format list (default text). It refuses reports graded by another version of
+the tests or of the grader, with other --exercises, or that grade one student
+twice. A report file that is missing or cannot be read, and a shard of which no
+report is given, becomes a row of the gradebook, and merge exits 2.
+Merge only reports that you graded: a learner controls their repository's
+workflow, so a report uploaded from it can be forged.
+
 Exit status: 0 every submission earned every point, 1 some points were not
-earned, 2 usage error or grading was not possible.
+earned, 2 usage error or grading was not possible (or a merge missed a report).
 `
 
 // format is a report format: its name for --format, the file it is written to when several
@@ -59,6 +77,21 @@ var formats = []format{
 	{"markdown", "report.md", writeMarkdown},
 	{"gradescope", "results.json", writeGradescope},
 	{"autograding", "autograding.json", writeAutograding},
+}
+
+// parseFormats reads --format: the indexes in formats of the names listed, each once.
+func parseFormats(list string) ([]int, error) {
+	var chosen []int
+	for _, name := range strings.Split(list, ",") {
+		i, ok := formatNamed(strings.TrimSpace(name))
+		if !ok {
+			return nil, fmt.Errorf("unknown format %q (text, json, junit, markdown, gradescope, autograding)", name)
+		}
+		if !slices.Contains(chosen, i) {
+			chosen = append(chosen, i)
+		}
+	}
+	return chosen, nil
 }
 
 func formatNamed(name string) (i int, ok bool) {
@@ -79,6 +112,9 @@ func Main(ctx context.Context, root string, args []string, stdout, stderr io.Wri
 
 // run is Main with options the grader's own tests can change after the flags are read.
 func run(ctx context.Context, root string, args []string, stdout, stderr io.Writer, tweak func(*options)) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return merge(root, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("kata grade", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (
@@ -94,6 +130,8 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 		jobs          = fs.Int("jobs", runtime.NumCPU(), "")
 		sandboxMode   = fs.String("sandbox", string(sandbox.Auto), "")
 		quiet         = fs.Bool("quiet", false, "")
+		shardSpec     = fs.String("shard", "", "")
+		student       = fs.String("student", "", "")
 	)
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "kata grade: "+format+"\n\n%s", append(a, usage)...)
@@ -113,16 +151,29 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 		return fail("give exactly one of --submission DIR and --class DIR")
 	case *testTimeout <= 0 || *memory < 256 || *maxOutput <= 0 || *jobs <= 0:
 		return fail("--test-timeout, --jobs and --max-output must be positive, and --memory at least 256 (MiB)")
+	case *shardSpec != "" && *classDir == "":
+		return fail("--shard divides a class: give it with --class DIR")
+	case *student != "" && *submissionDir == "":
+		return fail("--student names one submission: give it with --submission DIR (in a class, each folder's name is its student)")
 	}
-	var chosen []int
-	for _, name := range strings.Split(*formatList, ",") {
-		i, ok := formatNamed(strings.TrimSpace(name))
-		if !ok {
-			return fail("unknown format %q (text, json, junit, markdown, gradescope, autograding)", name)
+	var sh shard
+	if *shardSpec != "" {
+		var err error
+		if sh, err = parseShard(*shardSpec); err != nil {
+			return fail("%v", err)
 		}
-		if !slices.Contains(chosen, i) {
-			chosen = append(chosen, i)
+		if flagSet(fs, "format") {
+			return fail("--shard writes only the shard's JSON report: give --format to kata grade merge")
 		}
+	}
+	if *student != "" {
+		if err := checkStudent(*student); err != nil {
+			return fail("--student: %v", err)
+		}
+	}
+	chosen, err := parseFormats(*formatList)
+	if err != nil {
+		return fail("%v", err)
 	}
 	want := sandbox.Want(*sandboxMode)
 	if !slices.Contains([]sandbox.Want{sandbox.Auto, sandbox.Require, sandbox.Off}, want) {
@@ -157,10 +208,22 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 	if note := g.box.Note(); note != "" {
 		fmt.Fprintf(stderr, "kata grade: %s\n", note)
 	}
-	if *submissionDir != "" {
-		return g.one(ctx, *submissionDir, chosen, *out, stdout, stderr)
+	v, err := versionsOf(g.root)
+	if err != nil {
+		fmt.Fprintf(stderr, "kata grade: %v\n", err)
+		return 2
 	}
-	return g.class(ctx, *classDir, chosen, *out, *quiet, stdout, stderr)
+	if *submissionDir != "" {
+		return g.one(ctx, *submissionDir, *student, v, chosen, *out, stdout, stderr)
+	}
+	return g.class(ctx, *classDir, sh, v, chosen, *out, *quiet, stdout, stderr)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // checkOut refuses an --out that learner code could read, or that a later run would grade:
@@ -212,8 +275,9 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// one grades the submission at dir and writes the chosen formats.
-func (g *grader) one(ctx context.Context, dir string, chosen []int, out string, stdout, stderr io.Writer) int {
+// one grades the submission at dir, as the student named (or none), and writes the chosen
+// formats.
+func (g *grader) one(ctx context.Context, dir, student string, v versions, chosen []int, out string, stdout, stderr io.Writer) int {
 	abs, err := filepath.Abs(dir)
 	if err != nil || !isDir(abs) {
 		fmt.Fprintf(stderr, "kata grade: the submission %s is not a folder\n", dir)
@@ -222,7 +286,8 @@ func (g *grader) one(ctx context.Context, dir string, chosen []int, out string, 
 	if same(abs, g.root) {
 		fmt.Fprintf(stderr, "kata grade: note: the submission is the tests folder itself, so its own test files are the ones used; grade a copy with --tests pointing at a pristine clone for a grade that counts.\n")
 	}
-	r := g.grade(ctx, []submission{{dir: abs}}, nil)[0]
+	r := g.grade(ctx, []submission{{dir: abs, student: student}}, nil)[0]
+	v.stamp([]*Report{r})
 	if ctx.Err() != nil {
 		fmt.Fprintf(stderr, "kata grade: interrupted\n")
 		return 2

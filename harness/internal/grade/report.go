@@ -50,6 +50,11 @@ type Report struct {
 	Submission string  `json:"submission"`
 	Score      float64 `json:"score"`
 	MaxScore   float64 `json:"max_score"`
+	// PristineVersion names the pristine tests that graded (see pristineVersion), and
+	// GraderVersion the grading code (see graderVersion): kata grade merge merges only
+	// reports whose versions are the same.
+	PristineVersion string `json:"pristine_version"`
+	GraderVersion   string `json:"grader_version"`
 	// Sandbox is "bubblewrap" or "none"; SandboxNote says plainly what "none" means.
 	Sandbox     string `json:"sandbox"`
 	SandboxNote string `json:"sandbox_note,omitempty"`
@@ -62,6 +67,35 @@ type Report struct {
 	// Seconds is the wall time the grading of this submission took.
 	Seconds float64 `json:"seconds"`
 }
+
+// ClassReport is the JSON report of a class (class.json), of one shard of a class
+// (shard-K-of-N.json, kata grade --shard) or of a merge of reports (kata grade merge).
+type ClassReport struct {
+	// Shard is "K/N" in the report of one shard, else empty.
+	Shard           string `json:"shard,omitempty"`
+	PristineVersion string `json:"pristine_version"`
+	GraderVersion   string `json:"grader_version"`
+	// Reports are the students' reports, sorted by student.
+	Reports []*Report `json:"reports"`
+	// Notices name the reports that a merge could not read: their students are missing.
+	Notices []Notice `json:"notices,omitempty"`
+}
+
+// Notice is a report that a merge could not read.
+type Notice struct {
+	// Problem is MissingReport or CorruptReport.
+	Problem string `json:"problem"`
+	// File is the report file, or "shard K/N" for a shard of which no file was given.
+	File string `json:"file"`
+	// Detail says what is wrong, in plain words.
+	Detail string `json:"detail"`
+}
+
+// The problems of a Notice.
+const (
+	MissingReport = "missing report"
+	CorruptReport = "corrupt report"
+)
 
 // ExerciseResult is the grade of one exercise.
 type ExerciseResult struct {
