@@ -44,8 +44,9 @@
 // WaitBlocked waits for n goroutines blocked in a function, Poll for any condition (often over
 // Blocked). Bound is the one time bound of such waits, and of any wait that only a wrong solution
 // makes long. A test that bounds a wait itself reports a hang with FailStuck, so the learner sees
-// the test's words and the watchdog's report together. Recover returns the value a call panicked
-// with, as it is. Rand gives random inputs whose seed is logged on failure.
+// the test's words and the watchdog's report together. Bubble runs a testing/synctest bubble and
+// turns its deadlock into such a failure. Recover returns the value a call panicked with, as it
+// is. Rand gives random inputs whose seed is logged on failure.
 //
 // The loopback TCP helpers live in harness/loopback and the DNS test server in harness/dnstest.
 // CONTRIBUTING.md says how an exercise is built and what makes a test blind, flaky or too strict.

@@ -70,3 +70,23 @@ func ExampleRecover() {
 	// true true
 	// false <nil>
 }
+
+// Bubble is synctest.Test for an exercise test: time is virtual and synctest.Wait waits until
+// every goroutine of the bubble is blocked; a call that never returns fails the test with the
+// report of where the exercise's goroutines wait, instead of a panic that would end the test
+// binary when it happens in a subtest. (Compiled, not run: it needs a *testing.T.)
+func ExampleBubble() {
+	_ = func(t *testing.T) {
+		harness.Run(t, func(t *testing.T) {
+			t.Run("a timeout of one hour", func(t *testing.T) {
+				harness.Bubble(t, func(t *testing.T) {
+					start := time.Now()
+					<-time.After(time.Hour) // returns at once: the clock of the bubble jumps
+					if got := time.Since(start); got != time.Hour {
+						t.Errorf("time.After(time.Hour) fired after %v", got)
+					}
+				})
+			})
+		})
+	}
+}
