@@ -11,12 +11,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/kata-go/concurrency/harness/internal/grade/sandbox"
 	"github.com/kata-go/concurrency/harness/internal/manifest"
 	"github.com/kata-go/concurrency/harness/internal/report"
 	"github.com/kata-go/concurrency/harness/internal/state"
@@ -34,8 +36,10 @@ type finding struct {
 }
 
 // Doctor checks this machine for the kata: the Go version, whether -race works here and why
-// not, the repository found, the progress file, file events for watch, colours. It needs no
-// repository: finding none is one of its findings.
+// not, the repository found, the progress file, the shell that 09_pipeline's Shell runs, file
+// events for watch, the grader's sandbox, colours. Each finding that is not ok says what to do
+// on this system (Linux, macOS or Windows). It needs no repository: finding none is one of its
+// findings.
 func Doctor(ctx context.Context, stdio IO, args []string) int {
 	a := &App{IO: stdio, Ctx: ctx, Color: colorOn(stdio.Stdout), Command: CommandName()}
 	f, code := a.parseFlags("doctor", args, "json")
@@ -53,7 +57,7 @@ func Doctor(ctx context.Context, stdio IO, args []string) int {
 	if rootErr == nil {
 		checks = append(checks, checkPolicy(root))
 	}
-	checks = append(checks, checkWatch(root, rootErr), checkColor(stdio.Stdout))
+	checks = append(checks, checkShell(), checkWatch(root, rootErr), checkSandbox(), checkColor(stdio.Stdout))
 	failed := false
 	for _, c := range checks {
 		if !c.OK && c.Essential {
@@ -91,8 +95,12 @@ func Doctor(ctx context.Context, stdio IO, args []string) int {
 	return ExitOK
 }
 
+// goEnv is what the go command says of this machine, and whether its C compiler is there.
 type goEnv struct {
 	GOVERSION, GOOS, GOARCH, CGO_ENABLED, CC string
+	// HaveCC is set when CC (its first word) is found on the PATH: since Go 1.20, cgo is off
+	// by default where it is not.
+	HaveCC bool `json:"-"`
 }
 
 func checkGo(ctx context.Context, root string) (finding, goEnv) {
@@ -106,6 +114,10 @@ func checkGo(ctx context.Context, root string) (finding, goEnv) {
 		c.Detail = "the go command does not work here: " + err.Error()
 		c.Fix = "install Go 1.26 or newer from https://go.dev/dl/ and put it on your PATH"
 		return c, env
+	}
+	if cc := strings.Fields(env.CC); len(cc) > 0 {
+		_, err := exec.LookPath(cc[0])
+		env.HaveCC = err == nil
 	}
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s %s/%s", env.GOVERSION, env.GOOS, env.GOARCH)
@@ -212,28 +224,60 @@ func checkRace(ctx context.Context, env goEnv) finding {
 	return c
 }
 
-// whyNoRace explains the go command's refusal to build with -race.
+// whyNoRace explains the go command's refusal to build with -race, and says what to do about it
+// on env's system.
 func whyNoRace(out string, env goEnv) (detail, fix string) {
 	first, _, _ := strings.Cut(out, "\n")
 	switch {
 	case strings.Contains(out, "-race requires cgo"):
-		return "does not work: -race needs cgo, and CGO_ENABLED is " + strconv.Quote(env.CGO_ENABLED),
-			"set CGO_ENABLED=1 (export CGO_ENABLED=1), with a C compiler installed (gcc or clang)"
+		detail = "does not work: -race needs cgo, and CGO_ENABLED is " + strconv.Quote(env.CGO_ENABLED)
+		if !env.HaveCC {
+			return detail + " (and no C compiler was found: without one, Go turns cgo off)",
+				installCC(env.GOOS) + "; then open a new terminal: Go turns cgo on by itself once it finds the compiler (if not, set CGO_ENABLED=1)"
+		}
+		return detail, setCgo(env.GOOS)
 	case strings.Contains(out, "C compiler") || strings.Contains(out, `exec: "gcc"`) || strings.Contains(out, `exec: "clang"`) || strings.Contains(out, "cgo: cannot"):
 		cc := env.CC
 		if cc == "" {
 			cc = "gcc"
 		}
 		return "does not work: -race needs a C compiler, and " + strconv.Quote(cc) + " is not there",
-			"install one (Debian/Ubuntu: apt install gcc; macOS: xcode-select --install; Windows: a MinGW-w64 gcc), or set CC"
+			installCC(env.GOOS) + ", or set CC to the compiler you have"
 	case strings.Contains(out, "not supported on"):
-		return "does not work: Go has no race detector for " + env.GOOS + "/" + env.GOARCH,
-			"use a 64-bit machine: linux, macOS or Windows on amd64 or arm64 all have one"
+		return "does not work: Go has no race detector for " + env.GOOS + "/" + env.GOARCH, noRaceDetector(env.GOOS)
 	case out == "false":
 		return "does not work: a program built with -race ran without it", "check GOFLAGS for a conflicting flag"
 	default:
 		return "does not work: " + first, "the kata's tests all need -race; `go run -race` on any small program shows the same error"
 	}
+}
+
+// installCC says how to install the C compiler that -race needs on the system goos.
+func installCC(goos string) string {
+	switch goos {
+	case "darwin":
+		return "install Apple's command line tools, which bring clang: xcode-select --install"
+	case "windows":
+		return `install gcc for Windows: MSYS2 (https://www.msys2.org, then in its terminal pacman -S mingw-w64-ucrt-x86_64-gcc, and add C:\msys64\ucrt64\bin to your PATH) or TDM-GCC (https://jmeubank.github.io/tdm-gcc/)`
+	default:
+		return "install gcc (Debian, Ubuntu: sudo apt install gcc; Fedora: sudo dnf install gcc; Alpine: sudo apk add build-base)"
+	}
+}
+
+// setCgo says how to turn cgo on for the system goos.
+func setCgo(goos string) string {
+	if goos == "windows" {
+		return "set CGO_ENABLED=1 (PowerShell: $env:CGO_ENABLED=1, for this window; go env -w CGO_ENABLED=1, for good)"
+	}
+	return "set CGO_ENABLED=1 (export CGO_ENABLED=1, for this shell; go env -w CGO_ENABLED=1, for good)"
+}
+
+// noRaceDetector says where to work when Go has no race detector for this system.
+func noRaceDetector(goos string) string {
+	if goos == "windows" {
+		return "Go's race detector on Windows needs an amd64 machine: on Windows on Arm, work in WSL 2 (Linux on arm64 has one) or in a Codespace"
+	}
+	return "use a 64-bit machine: Linux and macOS on amd64 or arm64, and Windows on amd64, have one; or work in a Codespace"
 }
 
 func checkRoot(root string, rootErr error) []finding {
@@ -272,7 +316,6 @@ func checkRoot(root string, rootErr error) []finding {
 }
 
 func checkWatch(root string, rootErr error) finding {
-	c := finding{Name: "File events", OK: true}
 	dir := root
 	if rootErr != nil {
 		dir, _ = os.Getwd()
@@ -282,12 +325,91 @@ func checkWatch(root string, rootErr error) finding {
 		err = w.Add(dir)
 		w.Close()
 	}
-	if err != nil {
+	return watchFinding(dir, err, runtime.GOOS == "linux" && os.Getenv("WSL_DISTRO_NAME") != "")
+}
+
+// watchFinding says whether kata watch gets file events for dir: err is what watching it
+// failed with, and wsl is set inside the Windows Subsystem for Linux.
+func watchFinding(dir string, err error, wsl bool) finding {
+	c := finding{Name: "File events", OK: true}
+	switch {
+	case err != nil:
 		c.OK = false
 		c.Detail = "not available here (" + err.Error() + "): watch looks for changes every half second instead"
-		return c
+	case wsl && strings.HasPrefix(filepath.ToSlash(dir), "/mnt/"):
+		c.OK = false
+		c.Detail = "the repository is on a Windows drive (" + dir + "): saves made by Windows programs send WSL no file events"
+		c.Fix = "edit from inside WSL (VS Code's WSL extension), or run kata watch --poll; a clone in your WSL home (~/) is also much faster"
+	default:
+		c.Detail = "work here: watch re-checks as soon as you save"
 	}
-	c.Detail = "work here: watch re-checks as soon as you save"
+	return c
+}
+
+// shellTools are what 09_pipeline's Shell and its tests run on a system with a POSIX shell.
+var shellTools = []string{"/bin/sh", "mkfifo", "sleep"}
+
+func checkShell() finding {
+	var missing []string
+	if runtime.GOOS != "windows" {
+		for _, tool := range shellTools {
+			if _, err := exec.LookPath(tool); err != nil {
+				missing = append(missing, tool)
+			}
+		}
+	}
+	return shellFinding(runtime.GOOS, missing)
+}
+
+// shellFinding says whether 09_pipeline's Shell tasks can run on the system goos, where the
+// tools in missing (of shellTools) were not found.
+func shellFinding(goos string, missing []string) finding {
+	c := finding{Name: "Shell commands", OK: true}
+	switch {
+	case goos == "windows":
+		c.OK = false
+		c.Detail = "Windows has no /bin/sh: the tests of 09_pipeline's Shell (tasks 3 and 4) skip here; everything else runs"
+		c.Fix = "do those two tasks in WSL or in a Codespace (README, \"On macOS and Windows\")"
+	case len(missing) > 0:
+		c.OK = false
+		c.Detail = "not found: " + strings.Join(missing, ", ") + ": the tests of 09_pipeline's Shell (tasks 3 and 4) fail here"
+		c.Fix = "install a POSIX shell and its tools (Debian, Ubuntu: sudo apt install dash coreutils)"
+	default:
+		c.Detail = "/bin/sh is there for 09_pipeline's Shell"
+	}
+	return c
+}
+
+func checkSandbox() finding {
+	if runtime.GOOS != "linux" {
+		return sandboxFinding(runtime.GOOS, sandbox.None, "")
+	}
+	s, err := sandbox.New(sandbox.Auto)
+	if err != nil {
+		return sandboxFinding(runtime.GOOS, sandbox.None, err.Error())
+	}
+	return sandboxFinding(runtime.GOOS, s.Kind(), s.Note())
+}
+
+// sandboxFinding says whether kata grade (teachers only) can isolate submissions on the
+// system goos: kind is the sandbox that sandbox.New gave, note what it said of it.
+func sandboxFinding(goos string, kind sandbox.Kind, note string) finding {
+	c := finding{Name: "Grader sandbox", OK: true}
+	switch {
+	case kind == sandbox.Bubblewrap:
+		c.Detail = "bubblewrap works: kata grade runs each submission in a sandbox (teachers only)"
+	case goos != "linux":
+		c.OK = false
+		c.Detail = "kata grade (teachers only) runs submissions here WITHOUT a sandbox: it needs Linux and bubblewrap; learners need nothing of it"
+		c.Fix = "grade a class on Linux with bubblewrap (sudo apt install bubblewrap), in a Codespace, or with the grade workflow on GitHub"
+	default:
+		c.OK = false
+		c.Detail = "kata grade (teachers only) would run submissions WITHOUT a sandbox; learners need nothing of it"
+		c.Fix = strings.TrimPrefix(note, "grading WITHOUT a sandbox: ")
+		if c.Fix == "" {
+			c.Fix = "install bubblewrap (sudo apt install bubblewrap)"
+		}
+	}
 	return c
 }
 
