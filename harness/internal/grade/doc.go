@@ -16,10 +16,12 @@
 // reads of the arguments or environment, or writes to standard output and error, names
 // resolved by the type checker) and then, unchanged, compiled: `go test -c -race` of the
 // pristine package with the learner files swapped in through -overlay, once per distinct
-// content (a learner file left as the stub shares the pristine binary). A file that breaks the
-// policy, or that the policy cannot parse, scores 0 for its exercise and is neither compiled
-// nor run. The exercise's expected tests are listed from the PRISTINE test binary
-// (-test.list), never from the submission's.
+// content (a learner file left as the stub shares the pristine binary). The exercises of one
+// submission are compiled together, in one go command (`go test -c -o DIR` with every
+// package); an exercise that it did not build is compiled again alone, so that its compiler
+// message is its own. A file that breaks the policy, or that the policy cannot parse, scores 0
+// for its exercise and is neither compiled nor run. The exercise's expected tests are listed
+// from the PRISTINE test binary (-test.list), never from the submission's.
 //
 // The go command runs with an environment of the grader's making (buildEnv): none of the
 // caller's GOFLAGS, GOEXPERIMENT, GOWORK, CGO_* or go env file reaches it, only where modules
@@ -31,12 +33,22 @@
 //
 // # How a test counts as passed
 //
-// Each expected test runs in its own process (package sandbox: bubblewrap when available,
-// always with time, output and memory limits), as
+// An exercise's expected tests first run together, in one process (package sandbox:
+// bubblewrap when available, always with time, output and memory limits, those of one test),
+// as
+//
+//	BIN -test.run=^(TestA|TestB|...)$ -test.v=test2json -test.count=1 -test.shuffle=NONCE -test.paniconexit0 -test.failfast
+//
+// When that process passes the rules below for every expected test, each of them counts as
+// passed. When it does not (a test failed, the process crashed or passed a limit, anything in
+// its transcript is not exactly as below), that run decides nothing: each expected test then
+// runs in its own process, as
 //
 //	BIN -test.run=^TestX$ -test.v=test2json -test.count=1 -test.shuffle=NONCE -test.paniconexit0
 //
-// and counts as passed only if all of these hold:
+// and that run alone decides its result. (Most submissions pass most exercises: those cost one
+// process per exercise instead of one per test.) A test counts as passed only if all of these
+// hold for the process that decides it:
 //
 //  1. the process exited by itself with status 0, within its limits (its exit status comes
 //     from the kernel, not from anything it printed);
@@ -47,9 +59,14 @@
 //     byte 0x16) show exactly one "=== RUN   TestX", exactly one "--- PASS: TestX (...)",
 //     no FAIL or SKIP of TestX, and testing's final "PASS" after the pass.
 //
-// A test binary that has not printed its nonce line within 10 seconds (or its time limit) (a slow or blocked
-// package initializer) is stopped, and the exercise's remaining tests are not run: they fail
-// with the same message at once.
+// Together, rule 1 is the exit status of the one process, and rules 2 and 3 hold for each
+// expected test in its transcript (one nonce line; for each test one RUN line, one PASS line
+// and no FAIL or SKIP line, all after it; testing's final PASS after every one of them).
+//
+// A test binary that has not printed its nonce line within 10 seconds (or its time limit) (a
+// slow or blocked package initializer) is stopped, and the exercise's remaining tests are not
+// run: they fail with the same message at once. The binary is the same for every test, so
+// when the process that runs them together is stopped so, no test is run again alone.
 //
 // Inside the test, harness.Run decides the verdict before it formats anything of the
 // learner's: a test passes only when its body returned normally, and a panic value is
@@ -74,6 +91,17 @@
 //     process's arguments, nor write its memory (/proc/PID/mem) or its output
 //     (/proc/PID/fd/1); the seccomp filter denies ptrace, process_vm_writev and pidfd_getfd;
 //     no new user namespace can be made to mount a /proc. A killed process has no exit status.
+//   - running the tests together changes none of this. Exit status 0 of that process means
+//     testing ran every selected test to a pass (and harness.Main found no leak), or one of
+//     the two ways closed above; -test.run selects exactly the expected tests, from the
+//     pristine test files; and each must show its own RUN and PASS lines once. Anything else
+//     sends every test to a process of its own, which decides as before: a submission can
+//     gain nothing from the first run that it could not gain from the second, and a failure
+//     in the first run costs nothing but its time. What does differ: tests that pass together
+//     share one process, so learner code that keeps package-level state sees every test's
+//     calls, in an order the nonce shuffles; a test that would fail alone but passes after
+//     another test left that state behind passes. No correct solution depends on it, and the
+//     mutants and cheats score as they did with one process per test.
 //   - the run-time checks (the transcript rules above): printed forgeries can only add lines,
 //     and a second RUN or PASS line of TestX makes the test count as an error, not a pass; an
 //     exit in init leaves no nonce line, so nothing printed before it counts, with or without
@@ -107,10 +135,33 @@
 // kernel's session autogroups (each test runs in a session of its own); the number of
 // processes is bounded (RLIMIT_NPROC) only when the grader does not run as root.
 //
+// # Shards and merges
+//
+// --shard K/N grades the K-th of N shards of a class: the students whose place in the class
+// folder, sorted by name byte by byte and counted from 0, leaves K-1 divided by N. The N shards
+// are disjoint and cover the class; each writes only its JSON report, shard-K-of-N.json. Every
+// report carries the version of the pristine tests (a SHA-256 of go.mod, go.sum, exercises/
+// and the Go files of harness/ that the test binaries are built from) and of the grader (a
+// SHA-256 of this package's own sources, kept in the binary).
+//
+// kata grade merge grades nothing: it writes the class's files (gradebook, page, class.json,
+// each student's reports) from the reports it is given, as they are, and it trusts them. It
+// refuses reports of other versions, exercises or sandboxes, and a student graded twice; a
+// report file that is missing or cannot be read, and a shard of which no report is given,
+// become rows of the gradebook, so that no student silently drops out of it. A student's name
+// read from a report must be a folder name (no / or \, not hidden): it names the folder the
+// student's reports are written into. A report uploaded by a learner's own repository (the
+// report.json of grade.yml) is only as honest as that repository's workflow, which the
+// learner can change: a grade that counts comes from a run the teacher controls (kata grade
+// --class, or .github/workflows/grade-class.yml, which grades the learners' repositories with
+// the teacher's copy of the tests and clones them with a token that is passed to git on its
+// command line for the clone only, never written to disk or given to a test process).
+//
 // # Exit codes of Main
 //
 //	0  graded, and every submission earned every point
 //	1  graded, and some points were not earned (or a test did not pass)
 //	2  could not grade: a usage error, a broken environment (no go command, a sandbox that
-//	   --sandbox=require could not build), or an exercise whose pristine tests do not build
+//	   --sandbox=require could not build), or an exercise whose pristine tests do not build;
+//	   for kata grade merge, also reports it refused, or a report it could not read
 package grade

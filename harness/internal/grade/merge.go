@@ -81,6 +81,8 @@ type source struct {
 	reports []*Report
 	// pristine and grader are the file's versions: its class report's, or its report's.
 	pristine, grader string
+	// notices are those of a merged class report: merged again, it still names them.
+	notices []Notice
 }
 
 // mergeReports reads the report files and merges them into one class report, its students
@@ -106,6 +108,7 @@ func mergeReports(files []string) (*ClassReport, error) {
 			continue
 		}
 		srcs = append(srcs, src)
+		cr.Notices = append(cr.Notices, src.notices...)
 	}
 	if err := sameGrading(srcs); err != nil {
 		return nil, err
@@ -153,7 +156,7 @@ func readSource(file string) (source, error) {
 		if err := strictJSON(data, &cr); err != nil {
 			return src, fmt.Errorf("not a class report: %w", err)
 		}
-		src.reports, src.pristine, src.grader = cr.Reports, cr.PristineVersion, cr.GraderVersion
+		src.reports, src.pristine, src.grader, src.notices = cr.Reports, cr.PristineVersion, cr.GraderVersion, cr.Notices
 		if cr.Shard != "" {
 			if src.shard, err = parseShard(cr.Shard); err != nil {
 				return src, fmt.Errorf("its shard: %w", err)

@@ -245,6 +245,10 @@ func TestMerge_NamesMissingAndCorruptReports(t *testing.T) {
 	require.NoError(t, json.Unmarshal(readFile(t, filepath.Join(m.out, "class.json")), &cr))
 	assert.Len(t, cr.Notices, 5)
 	assert.Contains(t, m.stderr, "kata grade merge: missing report: shard 3/3")
+
+	again := runMerge(t, filepath.Join(m.out, "class.json"))
+	assert.Equal(t, 2, again.code, "a merge of a merge that missed reports")
+	assert.Equal(t, gradebook(t, m.out), gradebook(t, again.out), "the notices are kept")
 }
 
 // A student in two reports is an error naming both files; so is one shard given twice.
