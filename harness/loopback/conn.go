@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -187,5 +186,13 @@ func (c *Conn) Close() error {
 // ClosedByPeer reports whether err says that the other side closed or reset the connection:
 // io.EOF, a connection reset, or a broken pipe.
 func ClosedByPeer(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	if errors.Is(err, io.EOF) {
+		return true
+	}
+	for _, gone := range peerGone {
+		if errors.Is(err, gone) {
+			return true
+		}
+	}
+	return false
 }
