@@ -141,7 +141,7 @@
 // folder, sorted by name byte by byte and counted from 0, leaves K-1 divided by N. The N shards
 // are disjoint and cover the class; each writes only its JSON report, shard-K-of-N.json. Every
 // report carries the version of the pristine tests (a SHA-256 of go.mod, go.sum, exercises/
-// and the Go files of harness/ that the test binaries are built from) and of the grader (a
+// but its Markdown, and the Go files of harness/ that the test binaries are built from) and of the grader (a
 // SHA-256 of this package's own sources, kept in the binary).
 //
 // kata grade merge grades nothing: it writes the class's files (gradebook, page, class.json,

@@ -302,3 +302,36 @@ func TestMerge_StudentNamesAreFolderNames(t *testing.T) {
 		assert.Error(t, checkStudent(name), "%q", name)
 	}
 }
+
+// The pristine version is the same for two copies of one tree, changes with a test, a helper
+// of harness/ or the manifest, and not with a README; the grader version names this code.
+func TestMerge_VersionsNameWhatGraded(t *testing.T) {
+	repo := repoRoot(t)
+	a, b := t.TempDir(), t.TempDir()
+	require.NoError(t, copyPristine(repo, a))
+	require.NoError(t, copyPristine(repo, b))
+	va, err := pristineVersion(a)
+	require.NoError(t, err)
+	assert.Regexp(t, `^tests-[0-9a-f]{16}$`, va)
+	vb, err := pristineVersion(b)
+	require.NoError(t, err)
+	assert.Equal(t, va, vb, "two copies of one tree")
+
+	edit := func(rel, add string) string {
+		p := filepath.Join(b, filepath.FromSlash(rel))
+		old := readFile(t, p)
+		require.NoError(t, os.WriteFile(p, append(slices.Clone(old), add...), 0o644))
+		v, err := pristineVersion(b)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(p, old, 0o644))
+		return v
+	}
+	assert.Equal(t, va, edit("exercises/01_cell/README.md", "\nA typo fixed.\n"), "a README")
+	assert.Equal(t, va, edit("harness/internal/grade/main.go", "\n// a comment\n"), "the grader (its own version)")
+	assert.NotEqual(t, va, edit("exercises/01_cell/cell_test.go", "\n// a comment\n"), "a test")
+	assert.NotEqual(t, va, edit("harness/run.go", "\n// a comment\n"), "a helper the tests use")
+	assert.NotEqual(t, va, edit("exercises/manifest.toml", "\n# a comment\n"), "the manifest")
+
+	assert.Regexp(t, `^grader-[0-9a-f]{16}$`, graderVersion())
+	assert.Equal(t, graderVersion(), graderVersion())
+}

@@ -41,12 +41,12 @@ var graderVersion = sync.OnceValue(func() string {
 	return "grader-" + hex.EncodeToString(h.Sum(nil))[:16]
 })
 
-// pristineVersion is "tests-" and the first 16 hex digits of the SHA-256 of what the test
-// binaries are built from in the pristine tree at root: go.mod, go.sum, every file under
-// exercises/ (tests, stubs, manifest), and the Go files of harness/ that are not tests,
-// except the grader's own package (which graderVersion covers), the kata command and
-// harness/testdata. Two clones of the same commit have the same pristine version; a changed
-// test, helper or point value gives another.
+// pristineVersion is "tests-" and the first 16 hex digits of the SHA-256 of what grading
+// reads from the pristine tree at root: go.mod, go.sum, every file under exercises/ but the
+// Markdown (tests, stubs, the manifest with its points and imports; not the READMEs), and the
+// Go files of harness/ that are not tests, except the grader's own package (which
+// graderVersion covers), the kata command and harness/testdata. Two clones of the same commit
+// have the same pristine version; a changed test, helper or point value gives another.
 func pristineVersion(root string) (string, error) {
 	var names []string
 	for _, top := range []string{"exercises", "harness"} {
@@ -65,7 +65,7 @@ func pristineVersion(root string) (string, error) {
 				}
 				return nil
 			}
-			if top == "exercises" || (path.Ext(rel) == ".go" && !strings.HasSuffix(rel, "_test.go")) {
+			if (top == "exercises" && path.Ext(rel) != ".md") || (path.Ext(rel) == ".go" && !strings.HasSuffix(rel, "_test.go")) {
 				names = append(names, rel)
 			}
 			return nil
