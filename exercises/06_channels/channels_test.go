@@ -53,7 +53,7 @@ func TestGather_RunsEveryCallInItsOwnGoroutine(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// More calls than processors, so that a pool of one worker per processor cannot pass.
 		n := 2*max(runtime.NumCPU(), runtime.GOMAXPROCS(0)) + 8 + harness.Rand(t).IntN(30)
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			// Every f waits until all n calls of f are running at once: only a Gather that
 			// gives each call a goroutine of its own gets past this gate.
 			var inside atomic.Int64
@@ -94,7 +94,7 @@ func TestGather_ReturnsResultsInArrivalOrder(t *testing.T) {
 		if slices.IsSorted(order) {
 			slices.Reverse(order) // an order that differs from 0, 1, ..., n-1
 		}
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			gates := make([]chan struct{}, n)
 			for i := range gates {
 				gates[i] = make(chan struct{})
@@ -125,14 +125,14 @@ func TestGather_PanicsOnProgrammerErrors(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		for _, n := range []int{-1, -2 - harness.Rand(t).IntN(100)} {
 			want := fmt.Sprintf("channels: n must be >= 0, got %d", n)
-			msg, ok := panicMessage(func() { channels.Gather(n, func(i int) int { return i }) })
+			v, ok := harness.Recover(func() { channels.Gather(n, func(i int) int { return i }) })
 			if assert.True(t, ok, "Gather(%d, f) should panic", n) {
-				assert.Equal(t, want, msg, "Gather(%d, f) panicked with", n)
+				assert.Equal(t, want, fmt.Sprint(v), "Gather(%d, f) panicked with", n)
 			}
 		}
-		msg, ok := panicMessage(func() { channels.Gather[int](0, nil) })
+		v, ok := harness.Recover(func() { channels.Gather[int](0, nil /* f */) })
 		if assert.True(t, ok, "Gather(0, nil) should panic: f is nil") {
-			assert.Equal(t, "channels: f must not be nil", msg, "Gather(0, nil) panicked with")
+			assert.Equal(t, "channels: f must not be nil", fmt.Sprint(v), "Gather(0, nil) panicked with")
 		}
 	})
 }
@@ -145,7 +145,7 @@ func TestRecvTimeout_ReturnsAValueThatArrivesInTime(t *testing.T) {
 		d := time.Duration(r.IntN(10)+2) * time.Second
 		after := time.Duration(r.Int64N(int64(d)-1)) + 1 // in (0, d)
 		v := r.IntN(1000) + 1
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			defer time.Sleep(2 * d) // on failure, let the sender below finish
 			ch := make(chan int, 1)
 			go func() {
@@ -177,7 +177,7 @@ func TestRecvTimeout_TimesOutAfterExactlyD(t *testing.T) {
 		r := harness.Rand(t)
 		d := time.Duration(r.IntN(10)+1)*time.Second + time.Duration(r.IntN(1000))*time.Millisecond
 		v := r.IntN(1000) + 1
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			ch := make(chan int, 1)
 			start := time.Now()
 			got, err := channels.RecvTimeout(ch, d)
@@ -206,7 +206,7 @@ func TestRecvTimeout_TellsAClosedChannelFromATimeout(t *testing.T) {
 		r := harness.Rand(t)
 		d := time.Duration(r.IntN(10)+2) * time.Second
 		after := time.Duration(r.Int64N(int64(d)-1)) + 1 // in (0, d)
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			defer time.Sleep(2 * d) // on failure, let the closer below finish
 
 			// Closed and empty: ErrDisconnected, at once.
@@ -263,7 +263,7 @@ func TestRecvTimeout_SentinelsAreDistinctErrors(t *testing.T) {
 			}
 		}
 		// RecvTimeout tells a closed channel from a timeout by them.
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			closed := make(chan int)
 			close(closed)
 			_, errClosed := channels.RecvTimeout(closed, time.Second)
@@ -282,7 +282,7 @@ func TestTrySend_FillsTheBufferThenReportsFull(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		size, base := r.IntN(8)+1, r.IntN(1000)
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			ch := make(chan int, size)
 			for i := range size {
 				ok, returned := trySend(ch, base+i, func() { <-ch })
@@ -309,7 +309,7 @@ func TestTrySend_FillsTheBufferThenReportsFull(t *testing.T) {
 func TestTrySend_UnbufferedNeedsAWaitingReceiver(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		v := harness.Rand(t).IntN(1000) + 1
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			ch := make(chan int)
 			ok, returned := trySend(ch, -1, func() { <-ch })
 			require.True(t, returned, "TrySend on an unbuffered channel with no receiver blocked: it must return false at once")
@@ -335,7 +335,7 @@ func TestUnbounded_SendsNeverBlock(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		n, base := r.IntN(3000)+2000, r.IntN(1000)
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			u := newUnbounded(t)
 			vs := seq(base, n)
 			sent := u.sendAll(vs)
@@ -355,7 +355,7 @@ func TestUnbounded_KeepsSendOrder(t *testing.T) {
 			for i := range steps {
 				steps[i] = [2]int{r.IntN(20), r.IntN(20)}
 			}
-			inBubble(t, func(t *testing.T) {
+			harness.Bubble(t, func(t *testing.T) {
 				u := newUnbounded(t)
 				next, queued := 0, 0
 				for _, s := range steps {
@@ -373,7 +373,7 @@ func TestUnbounded_KeepsSendOrder(t *testing.T) {
 		})
 		t.Run("a receiver waiting on an empty channel", func(t *testing.T) {
 			v := r.IntN(1000)
-			inBubble(t, func(t *testing.T) {
+			harness.Bubble(t, func(t *testing.T) {
 				u := newUnbounded(t)
 				got := make(chan int, 1)
 				go func() {
@@ -392,7 +392,7 @@ func TestUnbounded_KeepsSendOrder(t *testing.T) {
 		})
 		t.Run("several senders, each in its own order", func(t *testing.T) {
 			senders, each := r.IntN(4)+2, r.IntN(200)+100
-			inBubble(t, func(t *testing.T) {
+			harness.Bubble(t, func(t *testing.T) {
 				u := newUnbounded(t)
 				var wg sync.WaitGroup
 				stop := make(chan struct{})
@@ -430,7 +430,7 @@ func TestUnbounded_KeepsSendOrder(t *testing.T) {
 func TestUnbounded_KeepsSendOrderWhileItGrows(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		base := harness.Rand(t).IntN(1000)
-		inBubble(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			// Three sends, then two receives, round after round: the queue grows by one value a
 			// round while its oldest value moves on, so it grows at every length with its oldest
 			// value anywhere (a ring buffer that grows while its start is not at index 0).
@@ -467,7 +467,7 @@ func TestUnbounded_ClosingInDeliversTheRestThenClosesOut(t *testing.T) {
 			{"some received", r.IntN(100) + 10, r.IntN(10) + 1},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				inBubble(t, func(t *testing.T) {
+				harness.Bubble(t, func(t *testing.T) {
 					u := newUnbounded(t)
 					vs := seq(r.IntN(1000), c.sent)
 					require.Equal(t, c.sent, u.sendAll(vs), "Unbounded: sends on in blocked")
@@ -740,34 +740,6 @@ func assertTexts(t *testing.T, want, got []string, msgAndArgs ...any) bool {
 		return assert.Empty(t, got, msgAndArgs...)
 	}
 	return assert.Equal(t, want, got, msgAndArgs...)
-}
-
-// panicMessage runs f and returns what it panicked with, as text, and whether it panicked.
-func panicMessage(f func()) (msg string, panicked bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg, panicked = fmt.Sprint(r), true
-		}
-	}()
-	f()
-	return "", false
-}
-
-// inBubble runs f in a synctest bubble (synctest.Test). When the bubble ends with goroutines
-// still blocked in it, synctest panics; inBubble turns that into a failure of t, so that the
-// other tests still run.
-func inBubble(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	var bubble string
-	defer func() {
-		if r := recover(); r != nil {
-			t.Errorf("synctest: %v: a call never returned, or left a goroutine blocked for good. Where your code is blocked:\n%s", r, strings.Join(channelsGoroutines(bubble), "\n\n"))
-		}
-	}()
-	synctest.Test(t, func(t *testing.T) {
-		bubble = currentBubble()
-		f(t)
-	})
 }
 
 // currentBubble names the synctest bubble of the calling goroutine ("synctest bubble 3").
