@@ -153,24 +153,30 @@ func ancestorHeader(line string) (int64, bool) {
 }
 
 // ParsePosition reads a frame's position line: "\t/path/x.go:12 +0x1d", with
-// " fp=0x... sp=0x... pc=0x..." after it under GOTRACEBACK=system.
+// " fp=0x... sp=0x... pc=0x..." after it under GOTRACEBACK=system. The path may hold spaces
+// and, on Windows, a drive's colon ("C:/Users/Ada Lovelace/kata/x.go:12"): the line number is
+// the first ":DIGITS" that ends the line or comes before a space.
 func ParsePosition(line string) (file string, n int, ok bool) {
 	if !strings.HasPrefix(line, "\t") && !strings.HasPrefix(line, " ") {
 		return "", 0, false
 	}
 	pos := strings.TrimSpace(line)
-	if i := strings.Index(pos, " "); i >= 0 {
-		pos = pos[:i]
+	for j := strings.Index(pos, ":"); j > 0; {
+		end := j + 1
+		for end < len(pos) && pos[end] >= '0' && pos[end] <= '9' {
+			end++
+		}
+		if end > j+1 && (end == len(pos) || pos[end] == ' ') {
+			n, err := strconv.Atoi(pos[j+1 : end])
+			return pos[:j], n, err == nil
+		}
+		next := strings.Index(pos[j+1:], ":")
+		if next < 0 {
+			break
+		}
+		j += 1 + next
 	}
-	j := strings.LastIndex(pos, ":")
-	if j <= 0 {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(pos[j+1:])
-	if err != nil {
-		return "", 0, false
-	}
-	return pos[:j], n, true
+	return "", 0, false
 }
 
 // ReadFrames reads consecutive frames (a function line, then its position line) from the

@@ -126,3 +126,28 @@ func TestReadFrames(t *testing.T) {
 		t.Errorf("created-by frame = %q (%s)", got, frames[1].Func)
 	}
 }
+
+func TestParsePosition(t *testing.T) {
+	for _, c := range []struct {
+		line, file string
+		n          int
+	}{
+		{"\t/repo/exercises/07_barrier/barrier.go:41 +0x25", "/repo/exercises/07_barrier/barrier.go", 41},
+		{"\t/usr/local/go/src/runtime/netpoll.go:351 +0x85 fp=0xc00004 sp=0xc00003 pc=0x4a1", "/usr/local/go/src/runtime/netpoll.go", 351},
+		{"      /x/a.go:3", "/x/a.go", 3},
+		// A learner's home folder on macOS or Windows often has a space; Windows paths a drive.
+		{"\t/Users/Ada Lovelace/kata/exercises/01_cell/cell.go:12 +0x1d", "/Users/Ada Lovelace/kata/exercises/01_cell/cell.go", 12},
+		{"\tC:/Users/Ada Lovelace/kata/exercises/01_cell/cell.go:12 +0x1d", "C:/Users/Ada Lovelace/kata/exercises/01_cell/cell.go", 12},
+		{"\tC:/kata/cell.go:7", "C:/kata/cell.go", 7},
+	} {
+		file, n, ok := ParsePosition(c.line)
+		if !ok || file != c.file || n != c.n {
+			t.Errorf("ParsePosition(%q) = (%q, %d, %v), want (%q, %d, true)", c.line, file, n, ok, c.file, c.n)
+		}
+	}
+	for _, line := range []string{"main.f()", "\tno position here", "\t/x/a.go:+0x1", "\t:12", ""} {
+		if file, n, ok := ParsePosition(line); ok {
+			t.Errorf("ParsePosition(%q) = (%q, %d, true), want not ok", line, file, n)
+		}
+	}
+}
