@@ -57,7 +57,9 @@ the tests or of the grader, with other --exercises, or that grade one student
 twice. A report file that is missing or cannot be read, and a shard of which no
 report is given, becomes a row of the gradebook, and merge exits 2.
 Merge only reports that you graded: a learner controls their repository's
-workflow, so a report uploaded from it can be forged.
+workflow, so a report uploaded from it can be forged. The workflow
+.github/workflows/grade-class.yml grades a roster of repositories in shards on
+GitHub Actions and merges them (README.md, "For teachers").
 
 Exit status: 0 every submission earned every point, 1 some points were not
 earned, 2 usage error or grading was not possible (or a merge missed a report).
