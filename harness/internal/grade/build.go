@@ -54,6 +54,7 @@ type binaries struct {
 	base  string // the grader's build cache, for pristine files only
 	env   []string
 	box   *sandbox.Sandbox // no isolation: limits only
+	stats *phases          // nil unless measured
 	mu    sync.Mutex
 	m     map[string]*binary
 
@@ -300,6 +301,7 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 	path = filepath.Join(dir, e.Short()+".test")
 	// -s -w: no symbol table or DWARF, which only debuggers read; the link takes a quarter
 	// less time, and stack traces and race reports (from the runtime's tables) are unchanged.
+	end := b.stats.begin(building)
 	res, err := b.box.Run(ctx, sandbox.Command{
 		Path:   b.gocmd,
 		Args:   []string{"test", "-c", "-race", "-ldflags=-s -w", "-o", path, "-overlay", ov, e.Package()},
@@ -307,6 +309,7 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
 		Limits: compileLimits,
 	})
+	end()
 	switch {
 	case err != nil:
 		return "", "", fmt.Errorf("cannot run the go command: %w", err)

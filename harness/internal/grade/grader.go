@@ -47,6 +47,8 @@ type grader struct {
 
 	expectedMu sync.Mutex
 	expected   map[string]*expectedTests
+
+	stats *phases // nil unless measured (MeasureClass)
 }
 
 type expectedTests struct {
@@ -342,7 +344,9 @@ func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, n
 		StartLine: "-test.shuffle " + nonce,
 		StartTime: min(startTime, limitsOf(g.opt.limits).Time),
 	}
+	end := g.stats.begin(running)
 	res, err := g.box.Run(ctx, cmd)
+	end()
 	if err != nil {
 		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}, true
 	}
