@@ -195,7 +195,8 @@ func TestRc_NewHasNoHook(t *testing.T) {
 		assert.NotPanics(t, func() { a.Drop(); b.Drop() }, "dropping every handle of New(7), which has no drop hook")
 		assert.Equal(t, 0, a.StrongCount(), "StrongCount() once every handle of New(7) is dropped")
 
-		c := newRcWithDrop(t, 7, nil /* hook */)
+		c := rc.NewWithDrop(7, nil /* hook */)
+		require.NotNil(t, c, "NewWithDrop(7, nil) returned nil")
 		assert.NotPanics(t, c.Drop, "Drop() of NewWithDrop(7, nil): a nil hook means no hook")
 		assert.Equal(t, 0, c.StrongCount(), "StrongCount() once NewWithDrop(7, nil) is dropped")
 	})
@@ -412,11 +413,7 @@ func newRc[T any](t *testing.T, v T) *rc.Rc[T] {
 func newRcWithDrop[T any](t *testing.T, v T, hook func(T)) *rc.Rc[T] {
 	t.Helper()
 	h := rc.NewWithDrop(v, hook)
-	hookName := "hook"
-	if hook == nil {
-		hookName = "nil"
-	}
-	require.NotNil(t, h, "NewWithDrop(%#v, %s) returned nil", v, hookName)
+	require.NotNil(t, h, "NewWithDrop(%#v, hook) returned nil", v)
 	return h
 }
 

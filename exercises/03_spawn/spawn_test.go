@@ -269,20 +269,12 @@ func TestJoinAll_ResultsInHandleOrder(t *testing.T) {
 				gates[i] = make(chan struct{})
 				hs[i] = mustSpawn(t, func() int { <-gates[i]; return want[i] })
 			}
-			type result struct {
-				vs  []int
-				err error
-			}
-			joined := make(chan result, 1)
-			go func() {
-				vs, err := spawn.JoinAll(hs)
-				joined <- result{vs, err}
-			}()
+			joined := goJoinAll(hs)
 			for _, k := range finish {
 				close(gates[k])
 				synctest.Wait() // handle k has finished, and JoinAll has seen it if it looks
 			}
-			var res result
+			var res joinAllResult
 			select {
 			case res = <-joined:
 			default:
@@ -311,15 +303,7 @@ func TestJoinAll_WaitsForEveryHandleAfterAFailure(t *testing.T) {
 			for i, h := range hs {
 				require.NotNil(t, h, "Spawn number %d returned nil", i)
 			}
-			type result struct {
-				vs  []int
-				err error
-			}
-			joined := make(chan result, 1)
-			go func() {
-				vs, err := spawn.JoinAll(hs)
-				joined <- result{vs, err}
-			}()
+			joined := goJoinAll(hs)
 
 			synctest.Wait() // handle 0 has panicked, handle 2 has exited, handle 1 is blocked
 			select {
@@ -331,7 +315,7 @@ func TestJoinAll_WaitsForEveryHandleAfterAFailure(t *testing.T) {
 
 			close(gate)
 			synctest.Wait()
-			var res result
+			var res joinAllResult
 			select {
 			case res = <-joined:
 			default:
@@ -374,6 +358,23 @@ func TestJoinAll_ReportsEveryFailure(t *testing.T) {
 }
 
 // Helpers.
+
+// joinAllResult is what spawn.JoinAll returned.
+type joinAllResult struct {
+	vs  []int
+	err error
+}
+
+// goJoinAll calls spawn.JoinAll(hs) in a goroutine of its own; its result arrives on the
+// channel.
+func goJoinAll(hs []*spawn.JoinHandle[int]) <-chan joinAllResult {
+	joined := make(chan joinAllResult, 1)
+	go func() {
+		vs, err := spawn.JoinAll(hs)
+		joined <- joinAllResult{vs, err}
+	}()
+	return joined
+}
 
 // mustSpawn calls spawn.Spawn(f) and stops the test when it returns nil.
 func mustSpawn[T any](t *testing.T, f func() T) *spawn.JoinHandle[T] {

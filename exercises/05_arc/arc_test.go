@@ -40,7 +40,8 @@ func TestArc_NewHoldsTheValueWithCountOne(t *testing.T) {
 		assert.Zero(t, h.calls.Load(), "the drop hook ran before any handle was dropped")
 		s.Drop()
 
-		n := newArcWithDrop(t, v, nil /* hook */) // a nil hook means no hook
+		n := arc.NewWithDrop(v, nil /* hook */) // a nil hook means no hook
+		require.NotNil(t, n, "NewWithDrop(%d, nil) returned nil", v)
 		assert.NotPanics(t, n.Drop, "Drop of the last handle of NewWithDrop(v, nil): a nil hook means no hook")
 	})
 }
@@ -475,11 +476,7 @@ func newMyStringArc(t *testing.T, s string) *arc.Arc[arc.MyString] {
 func newArcWithDrop[T any](t *testing.T, v T, hook func(T)) *arc.Arc[T] {
 	t.Helper()
 	a := arc.NewWithDrop(v, hook)
-	hookName := "hook"
-	if hook == nil {
-		hookName = "nil"
-	}
-	require.NotNil(t, a, "NewWithDrop(%#v, %s) returned nil", v, hookName)
+	require.NotNil(t, a, "NewWithDrop(%#v, hook) returned nil", v)
 	return a
 }
 
