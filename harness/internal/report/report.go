@@ -249,6 +249,22 @@ func (r *Report) First() (test string, p *Problem) {
 	return "", nil
 }
 
+// passed counts the tests of a report that passed: "all 12 tests pass", or, when some skip
+// (09_pipeline's Shell on Windows), how many and where to read why.
+func (r *Report) passed() string {
+	if r.Summary.Skipped == 0 {
+		return fmt.Sprintf("all %d tests pass", r.Summary.Total)
+	}
+	return fmt.Sprintf("%d tests pass; %d skip on this system, and `kata doctor` says why", r.Summary.Passed, r.Summary.Skipped)
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // Next says in one sentence what the learner should do next.
 func (r *Report) Next() string { return r.NextFrom("") }
 
@@ -258,7 +274,7 @@ func (r *Report) NextFrom(dir string) string {
 	case r.Environment != "":
 		return "The tests could not run here: " + firstLine(r.Environment) + ". Run `kata doctor` to see why."
 	case r.Passed:
-		return fmt.Sprintf("All %d tests pass.", r.Summary.Total)
+		return upperFirst(r.passed()) + "."
 	}
 	test, p := r.First()
 	where := ""

@@ -170,11 +170,23 @@ func TestNew_PackageLeakAfterPassingTests(t *testing.T) {
 func TestNew_Pass(t *testing.T) {
 	r := reportOf(t, "pass", "53_count", "count.go")
 	assert.True(t, r.Passed)
-	assert.Equal(t, "All 1 tests pass.", r.Next())
+	// The fixture's one test skips: passed, and said so.
+	assert.Equal(t, "0 tests pass; 1 skip on this system, and `kata doctor` says why.", r.Next())
 	r.Elapsed = 1234 * time.Millisecond
 	var out bytes.Buffer
 	r.WriteText(&out, Style{})
-	assert.Equal(t, "PASS 53_count · The Title: all 1 tests pass (1.2s).\n", out.String())
+	assert.Equal(t, "PASS 53_count · The Title: 0 tests pass; 1 skip on this system, and `kata doctor` says why (1.2s).\n", out.String())
+	r.Summary = Summary{Total: 3, Passed: 3}
+	assert.Equal(t, "All 3 tests pass.", r.Next())
+}
+
+// A pass with skipped tests (09_pipeline's Shell tests on Windows) says so, and where to read
+// why, instead of "all N tests pass".
+func TestNew_PassWithSkippedTests(t *testing.T) {
+	r := &Report{Exercise: "09_pipeline", Title: "The Title", Passed: true, Compiled: true,
+		Summary: Summary{Total: 21, Passed: 15, Skipped: 6}, Elapsed: 3100 * time.Millisecond}
+	assert.Equal(t, "15 tests pass; 6 skip on this system, and `kata doctor` says why.", r.Next())
+	assert.Equal(t, "PASS 09_pipeline · The Title: 15 tests pass; 6 skip on this system, and `kata doctor` says why (3.1s).", r.Headline(Style{}))
 }
 
 func TestWriteText_PlainAndColoured(t *testing.T) {

@@ -47,7 +47,7 @@ func (st Style) Paint(c Color, s string) string {
 func (r *Report) Headline(st Style) string {
 	name := st.Paint(Bold, r.Exercise) + " · " + r.Title
 	if r.Passed {
-		return fmt.Sprintf("%s %s: all %d tests pass (%s).", st.Paint(Green, "PASS"), name, r.Summary.Total, round(r.Elapsed))
+		return fmt.Sprintf("%s %s: %s (%s).", st.Paint(Green, "PASS"), name, r.passed(), round(r.Elapsed))
 	}
 	return fmt.Sprintf("%s %s: %s", st.Paint(Red, "FAIL"), name, r.NextFrom(st.Dir))
 }
