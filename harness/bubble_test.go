@@ -1,7 +1,6 @@
 package harness_test
 
 import (
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -52,12 +51,7 @@ func TestFixture_BubbleDeadlockInSubtest(t *testing.T) {
 // bubble's goroutines only; the panic does not end the binary, even from a subtest (the
 // fixtures after it run: TestRun_FixturesReportEachFailureAndGoOn).
 func TestBubble_DeadlockFailsTheTestNotTheBinary(t *testing.T) {
-	out := runFixtures(t)
-	_, block, _ := strings.Cut(out, "=== RUN   TestFixture_BubbleDeadlockInSubtest\n")
-	block, _, ok := strings.Cut(block, "--- FAIL: TestFixture_BubbleDeadlockInSubtest ")
-	if !ok {
-		t.Fatalf("the fixture did not fail:\n%s", out)
-	}
+	out, block := failedFixture(t, "TestFixture_BubbleDeadlockInSubtest")
 	assert.Regexp(t, `bubble_test\.go:\d+: synctest: deadlock: main bubble goroutine has exited but blocked goroutines remain: a call never returned, or left a goroutine blocked for good\.`,
 		block, "the failure, at the test's line that calls Bubble")
 	assert.Contains(t, block, "blockForever (run_test.go:", "the report names where the bubble's goroutine waits")

@@ -134,6 +134,19 @@ func runFixtures(t *testing.T) string {
 	return string(out)
 }
 
+// failedFixture runs the fixtures and returns their whole output, and the part of it that the
+// fixture name printed before it failed; it stops the test when that fixture did not fail.
+func failedFixture(t *testing.T, name string) (out, block string) {
+	t.Helper()
+	out = runFixtures(t)
+	_, block, _ = strings.Cut(out, "=== RUN   "+name+"\n")
+	block, _, ok := strings.Cut(block, "--- FAIL: "+name+" ")
+	if !ok {
+		t.Fatalf("the fixture %s did not fail:\n%s", name, out)
+	}
+	return out, block
+}
+
 func TestRun_FixturesReportEachFailureAndGoOn(t *testing.T) {
 	out := runFixtures(t)
 	for _, want := range []string{

@@ -64,12 +64,7 @@ func TestFixture_TestifyTraceShowsOnlyTheTest(t *testing.T) {
 // A failed testify check inside Run shows, in its Error Trace, the test's line and nothing of
 // the harness or the runtime: the learner reads their own lines only.
 func TestRun_TestifyTraceShowsOnlyTheTestsLines(t *testing.T) {
-	out := runFixtures(t)
-	_, block, _ := strings.Cut(out, "=== RUN   TestFixture_TestifyTraceShowsOnlyTheTest\n")
-	block, _, ok := strings.Cut(block, "--- FAIL: TestFixture_TestifyTraceShowsOnlyTheTest ")
-	if !ok {
-		t.Fatalf("the fixture did not fail:\n%s", out)
-	}
+	_, block := failedFixture(t, "TestFixture_TestifyTraceShowsOnlyTheTest")
 	_, trace, _ := strings.Cut(block, "Error Trace:")
 	trace, _, _ = strings.Cut(trace, "Error:")
 	if !strings.Contains(trace, "stuck_test.go:") {
