@@ -6,11 +6,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,15 +22,11 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// bound is how long a test waits for something that a correct solution does at once. It is
-// only ever reached by a wrong solution.
-const bound = 3 * time.Second
-
 // Task 1: Serve.
 
 func TestServe_EchoesEachLineAsItArrives(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
+		s := start(t)
 		c := dial(t, s.Addr)
 		lines := []string{
 			"hello from the client!",
@@ -57,7 +51,7 @@ func TestServe_EchoesEachLineAsItArrives(t *testing.T) {
 
 func TestServe_HalfCloseGetsEverythingThenEOF(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
+		s := start(t)
 		lines := randomLines(harness.Rand(t), 50, 300)
 		for _, final := range []string{"and a final line without a newline", "x", "a final carriage return\r"} {
 			sent := strings.Join(lines, "\n") + "\n" + final
@@ -73,7 +67,7 @@ func TestServe_HalfCloseGetsEverythingThenEOF(t *testing.T) {
 
 func TestServe_ClosesAConnectionThatSentNothing(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
+		s := start(t)
 		c := dial(t, s.Addr)
 		require.NoError(t, c.CloseWrite())
 		got, err := c.ReadAll()
@@ -84,7 +78,7 @@ func TestServe_ClosesAConnectionThatSentNothing(t *testing.T) {
 
 func TestServe_ManyClientsEachGetTheirOwnBytes(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
+		s := start(t)
 		const clients = 30
 		r := harness.Rand(t)
 		sent := make([]string, clients)
@@ -125,7 +119,7 @@ func TestServe_ManyClientsEachGetTheirOwnBytes(t *testing.T) {
 
 func TestServe_ServesManyOpenConnectionsAtOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
+		s := start(t)
 		// Every connection stays open while the next one is served: a server that serves only
 		// so many connections at a time never answers the ones after those.
 		const clients = 64
@@ -143,12 +137,12 @@ func TestServe_ServesManyOpenConnectionsAtOnce(t *testing.T) {
 
 func TestServe_ClientThatNeverReadsDoesNotStallOthers(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, smallSendBuffers{loopback.Listen(t)})
+		s := startOn(t, smallSendBuffers{loopback.Listen(t)})
 		// 4 MiB of lines, far more than the kernel buffers: its echo soon blocks the server's
 		// writes to this client.
 		_, err := loopback.NeverReads(t, s.Addr, strings.Repeat(strings.Repeat("z", 1023)+"\n", 4<<10))
 		require.NoError(t, err, "a client that never reads connecting")
-		require.NotEmpty(t, waitBlocked(s.Done(), pollWrite, splicePump), "the server never blocked writing to a client that never reads its echoes (is Serve running?)")
+		require.NotEmpty(t, blockedIn(s.Done(), pollWrite, splicePump), "the server never blocked writing to a client that never reads its echoes (is Serve running?)")
 		for i := range 5 {
 			c := dial(t, s.Addr)
 			msg := fmt.Sprintf("client %d is not stuck\n", i)
@@ -169,8 +163,8 @@ func TestRequest_WritesTheMessageAndANewlineThenHalfCloses(t *testing.T) {
 			"",
 			"ends with a newline already\n",
 		} {
-			s, received := startUntilEOF(t, nil)
-			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			s, received := startUntilEOF(t, echoBack)
+			ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 			got, err := echo.Request(ctx, s.Addr, msg)
 			cancel()
 			require.NoError(t, err, "Request(%q) to a server that answers once the client half-closes: did you call CloseWrite?", msg)
@@ -200,7 +194,7 @@ func TestRequest_ReturnsTheReplyWithoutItsFinalNewline(t *testing.T) {
 		} {
 			answer := func([]byte) string { return tc.reply }
 			s, _ := startUntilEOF(t, answer)
-			ctx, cancel := context.WithTimeout(context.Background(), bound)
+			ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 			got, err := echo.Request(ctx, s.Addr, "ping")
 			cancel()
 			require.NoError(t, err, "Request to a server that answers %s once the client half-closes", short(tc.reply))
@@ -211,8 +205,8 @@ func TestRequest_ReturnsTheReplyWithoutItsFinalNewline(t *testing.T) {
 
 func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, _ := startUntilEOF(t, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		s, _ := startUntilEOF(t, echoBack)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		_, err := echo.Request(ctx, s.Addr, "is anybody there?")
 		require.NoError(t, err, "Request to a server that answers once the client half-closes")
@@ -226,8 +220,8 @@ func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
 		select {
 		case err := <-errc:
 			assert.Error(t, err, "Request to %s, where nobody listens", addr)
-		case <-time.After(bound):
-			t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
 		}
 	})
 }
@@ -242,8 +236,8 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 		case <-r.done:
 			require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
 			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-		case <-time.After(bound):
-			t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		}
 	})
 }
@@ -252,7 +246,7 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 
 func TestRequest_CancelledWhileDialling(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		cancelWhileBlocked(t, fullQueue(t), "hello?", "dialling a server whose queue of connections is full", dialFrame, pollRead, pollWrite)
+		cancelWhileBlocked(t, loopback.FullQueue(t), "hello?", "dialling a server whose queue of connections is full", dialFrame, pollRead, pollWrite)
 	})
 }
 
@@ -265,7 +259,7 @@ func TestRequest_CancelledWhileWriting(t *testing.T) {
 
 func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, received := startUntilEOF(t, nil, withoutAnswer())
+		s, received := startUntilEOF(t, nil) // a nil answer: the server never answers
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		r := goRequest(ctx, s.Addr, "anyone there?")
@@ -273,8 +267,8 @@ func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 		case <-received:
 		case <-r.done:
 			t.Fatalf("Request returned %v before the server read its message to EOF (did you call CloseWrite?)", r.err)
-		case <-time.After(bound):
-			t.Fatalf("the server did not read Request's message to EOF within %v: did Request call CloseWrite?", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
 		}
 		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", pollRead)
 	})
@@ -282,8 +276,8 @@ func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 
 func TestRequest_AgainstServe(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s := start(t, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		s := start(t)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		msgs := randomLines(harness.Rand(t), 20, 1000)
 		got := make([]string, len(msgs))
@@ -307,8 +301,8 @@ func TestRequest_AgainstServe(t *testing.T) {
 func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// The second connection's writes never finish, as if its client never read.
-		tl := loopback.Track(&stuckWrites{Listener: loopback.Listen(t), n: 2}, 100*time.Millisecond)
-		s := start(t, tl)
+		tl := loopback.Track(loopback.StuckWrites(loopback.Listen(t), 2), 100*time.Millisecond)
+		s := startOn(t, tl)
 
 		idle := dial(t, s.Addr)
 		require.NoError(t, idle.WriteLine("ping"))
@@ -321,7 +315,7 @@ func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 		require.NoError(t, half.WriteString("half a line"))
 		// The server must be stuck writing to the client that never reads before ctx ends: only
 		// closing that connection wakes it.
-		require.NotEmpty(t, waitBlocked(s.Done(), stuckWrite), "the server never started to echo a line to a client that never reads its echoes")
+		require.NotEmpty(t, blockedIn(s.Done(), loopback.StuckWriteFunc), "the server never started to echo a line to a client that never reads its echoes")
 
 		s.cancel()
 		err = s.Wait()
@@ -337,9 +331,8 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// Every connection's Read, once Serve has closed the connection, waits for the test
 		// before it returns its error: its goroutine is then certainly still running.
-		hl := &heldListener{Listener: loopback.Listen(t), release: make(chan struct{}), held: make(chan struct{}, 1)}
-		t.Cleanup(hl.let)
-		s := start(t, hl)
+		hl := loopback.HoldFailedRead(t, loopback.Listen(t))
+		s := startOn(t, hl)
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteLine("ping"))
 		got, err := c.ReadLine()
@@ -348,27 +341,24 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 
 		s.cancel()
 		select {
-		case <-hl.held:
-		case <-time.After(bound):
-			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", bound)
+		case <-hl.Held():
+		case <-time.After(harness.Bound()):
+			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
 		}
 		// The connection goroutine is held inside Read. Serve must not return: wait until it
 		// is blocked (waiting, as it should) or has returned (too early).
-		for deadline := time.Now().Add(bound); ; {
+		if !harness.Poll(func() bool {
 			select {
 			case <-s.Done():
 				t.Fatalf("Serve returned (%v) while one of its connection goroutines was still inside Read: it must return only after every goroutine it started has finished", s.Wait())
 			default:
 			}
-			if s.waiting() {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", bound)
-			}
-			time.Sleep(time.Millisecond)
+			return s.waiting()
+		}) {
+			harness.FailStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
+			t.FailNow()
 		}
-		hl.let()
+		hl.Release()
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
 	})
 }
@@ -377,24 +367,23 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// Accept gets a connection, then waits until the test has cancelled ctx and Serve has
 		// closed the listener: the connection arrives after Serve started to stop.
-		al := &heldAccept{Listener: loopback.Listen(t), accepted: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
-		t.Cleanup(al.let)
-		s := start(t, al)
+		al := loopback.HoldAccept(t, loopback.Listen(t))
+		s := startOn(t, al)
 		c := dial(t, s.Addr)
 		select {
-		case <-al.accepted:
+		case <-al.Accepted():
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
-		case <-time.After(bound):
-			t.Fatalf("Serve did not call Accept within %v", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Serve did not call Accept within %v", harness.Bound())
 		}
 		s.cancel()
 		select {
-		case <-al.closed:
-		case <-time.After(bound):
-			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", bound)
+		case <-al.Closed():
+		case <-time.After(harness.Bound()):
+			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
 		}
-		al.let() // Accept now returns the connection, to a Serve that is stopping
+		al.Release() // Accept now returns the connection, to a Serve that is stopping
 		assert.NoError(t, c.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 	})
@@ -403,7 +392,7 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ln := loopback.Listen(t)
-		s := start(t, ln)
+		s := startOn(t, ln)
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteLine("ping"))
 		_, err := c.ReadLine()
@@ -413,8 +402,8 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		select {
 		case <-s.Done():
 			assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
-		case <-time.After(bound):
-			t.Fatalf("Serve was still running %v after its listener was closed under it", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Serve was still running %v after its listener was closed under it", harness.Bound())
 		}
 		assert.NoError(t, c.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
@@ -437,13 +426,15 @@ func (s *server) waiting() bool {
 	return harness.Blocked("/exercises/12_echo.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
 }
 
-// start runs echo.Serve on ln (a new loopback listener when nil) with a context that cleanup
-// cancels; Serve must then return nil.
-func start(t *testing.T, ln net.Listener) *server {
+// start runs echo.Serve on a new loopback listener, as startOn.
+func start(t *testing.T) *server {
 	t.Helper()
-	if ln == nil {
-		ln = loopback.Listen(t)
-	}
+	return startOn(t, loopback.Listen(t))
+}
+
+// startOn runs echo.Serve on ln with a context that cleanup cancels; Serve must then return nil.
+func startOn(t *testing.T, ln net.Listener) *server {
+	t.Helper()
 	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{cancel: cancel}
@@ -473,30 +464,28 @@ const (
 	pollWrite = "internal/poll.(*FD).Write"
 	// io.Copy between two *net.TCPConn splices on Linux: it waits to write here.
 	splicePump = "internal/poll.splicePump"
-	// A Write to a connection of stuckWrites.
-	stuckWrite = "(*stuckConn).Write"
 )
 
-// waitBlocked polls, within bound, until a goroutine with a frame of package echo on its stack
-// is blocked in one of frames, and returns that frame; it returns "" when done is closed or
-// the bound passes first.
-func waitBlocked(done <-chan struct{}, frames ...string) string {
-	for deadline := time.Now().Add(bound); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+// blockedIn waits, within harness.Bound, until a goroutine with a frame of package echo on its
+// stack is blocked in one of frames, and returns that frame; it returns "" when done is closed
+// or the bound passes first.
+func blockedIn(done <-chan struct{}, frames ...string) string {
+	at := ""
+	harness.Poll(func() bool {
 		select {
 		case <-done:
-			return ""
+			return true
 		default:
 		}
-		ours := harness.Blocked("/exercises/12_echo.")
 		for _, f := range frames {
-			for id := range harness.Blocked(f) {
-				if ours[id] {
-					return f
-				}
+			if len(harness.Blocked("/exercises/12_echo.", f)) > 0 {
+				at = f
+				return true
 			}
 		}
-	}
-	return ""
+		return false
+	})
+	return at
 }
 
 // request is a call of echo.Request running in a goroutine of its own.
@@ -527,7 +516,7 @@ func cancelWhileBlocked(t *testing.T, addr, msg, doing string, frames ...string)
 // matches context.Canceled.
 func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing string, frames ...string) {
 	t.Helper()
-	at := waitBlocked(r.done, frames...)
+	at := blockedIn(r.done, frames...)
 	select {
 	case <-r.done:
 		t.Fatalf("Request returned %v while %s, before its ctx was cancelled", r.err, doing)
@@ -542,27 +531,20 @@ func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing st
 	case <-r.done:
 		require.Error(t, r.err, "Request cancelled while %s", doing)
 		assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)
-	case <-time.After(bound):
-		t.Fatalf("Request was still %s %v after its ctx was cancelled: it must give up at once", doing, bound)
+	case <-time.After(harness.Bound()):
+		t.Fatalf("Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	}
 }
 
-type untilEOFOption func(*untilEOF)
-
-type untilEOF struct{ noAnswer bool }
-
-// withoutAnswer makes startUntilEOF's server read to EOF and then hold the connection open.
-func withoutAnswer() untilEOFOption { return func(u *untilEOF) { u.noAnswer = true } }
+// echoBack is an answer for startUntilEOF: what the server read, as it came.
+func echoBack(b []byte) string { return string(b) }
 
 // startUntilEOF starts a server that reads each connection to EOF (so it answers only a client
 // that half-closes), hands the test what it read on the returned channel, writes back
-// answer(what it read) (what it read, when answer is nil), and closes.
-func startUntilEOF(t *testing.T, answer func([]byte) string, opts ...untilEOFOption) (*loopback.Server, <-chan string) {
+// answer(what it read), and closes. With a nil answer it holds the connection open instead,
+// until cleanup, and never answers.
+func startUntilEOF(t *testing.T, answer func([]byte) string) (*loopback.Server, <-chan string) {
 	t.Helper()
-	var u untilEOF
-	for _, o := range opts {
-		o(&u)
-	}
 	received := make(chan string, 16)
 	stop := make(chan struct{})
 	s := loopback.Start(t, func(ln net.Listener) error {
@@ -575,48 +557,21 @@ func startUntilEOF(t *testing.T, answer func([]byte) string, opts ...untilEOFOpt
 			}
 			wg.Go(func() {
 				defer c.Close()
-				c.SetDeadline(time.Now().Add(2 * bound))
+				c.SetDeadline(time.Now().Add(2 * harness.Bound()))
 				b, err := io.ReadAll(c)
 				if err != nil {
 					return
 				}
 				received <- string(b)
-				if u.noAnswer {
+				if answer == nil {
 					<-stop
 					return
 				}
-				reply := string(b)
-				if answer != nil {
-					reply = answer(b)
-				}
-				io.WriteString(c, reply)
+				io.WriteString(c, answer(b))
 			})
 		}
 	}, func() { close(stop) })
 	return s, received
-}
-
-// fullQueue returns the address of a listener that never accepts and whose queue of
-// connections is already full, so that a dial there waits for room. (Where the system does
-// not let the test shrink the queue, a dial there connects and then waits for an answer.)
-func fullQueue(t *testing.T) string {
-	t.Helper()
-	ln := loopback.Listen(t)
-	rc, err := ln.(*net.TCPListener).SyscallConn()
-	require.NoError(t, err)
-	var lerr error
-	require.NoError(t, rc.Control(func(fd uintptr) { lerr = relisten(syscall.Listen, fd) }))
-	require.NoError(t, lerr, "shrinking the listener's queue")
-	filler, err := net.DialTimeout("tcp", ln.Addr().String(), bound)
-	require.NoError(t, err, "filling the listener's queue")
-	t.Cleanup(func() { filler.Close() })
-	return ln.Addr().String()
-}
-
-// relisten calls listen(fd, 0) again on a listening socket, which shrinks its queue to one
-// pending connection (on Linux; syscall.Listen takes an int there and a Handle on Windows).
-func relisten[H ~int | ~uintptr](listen func(H, int) error, fd uintptr) error {
-	return listen(H(fd), 0)
 }
 
 // smallSendBuffers wraps a listener so that each connection it accepts has a small send
@@ -629,120 +584,6 @@ func (l smallSendBuffers) Accept() (net.Conn, error) {
 		tc.SetWriteBuffer(4 << 10)
 	}
 	return c, err
-}
-
-// stuckWrites wraps a listener: the connection it accepts as number n (from 1) never finishes
-// a Write, as if its client never read, until it is closed or given a write deadline in the
-// past. The goroutine writing to it is then certainly stuck in Write.
-type stuckWrites struct {
-	net.Listener
-	n        int64
-	accepted atomic.Int64
-}
-
-func (l *stuckWrites) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil || l.accepted.Add(1) != l.n {
-		return c, err
-	}
-	return &stuckConn{Conn: c, closed: make(chan struct{}), expired: make(chan struct{})}, nil
-}
-
-type stuckConn struct {
-	net.Conn
-	closeOnce, expireOnce sync.Once
-	closed, expired       chan struct{}
-}
-
-func (c *stuckConn) Write(p []byte) (int, error) {
-	select {
-	case <-c.closed:
-		return 0, net.ErrClosed
-	case <-c.expired:
-		return 0, os.ErrDeadlineExceeded
-	}
-}
-
-func (c *stuckConn) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
-	return c.Conn.Close()
-}
-
-func (c *stuckConn) SetDeadline(t time.Time) error {
-	c.expire(t)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *stuckConn) SetWriteDeadline(t time.Time) error {
-	c.expire(t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-func (c *stuckConn) expire(t time.Time) {
-	if !t.IsZero() && !t.After(time.Now()) {
-		c.expireOnce.Do(func() { close(c.expired) })
-	}
-}
-
-// heldListener's connections, once closed, hold their failing Read until let is called.
-type heldListener struct {
-	net.Listener
-	release chan struct{}
-	held    chan struct{} // gets a value when a Read is held
-	once    sync.Once
-}
-
-func (l *heldListener) let() { l.once.Do(func() { close(l.release) }) }
-
-func (l *heldListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &heldConn{Conn: c, l: l}, nil
-}
-
-type heldConn struct {
-	net.Conn
-	l *heldListener
-}
-
-func (c *heldConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		select {
-		case c.l.held <- struct{}{}:
-		default:
-		}
-		<-c.l.release
-	}
-	return n, err
-}
-
-// heldAccept's Accept, the first time, gets a connection and holds it until let is called;
-// closed is closed when Close is called.
-type heldAccept struct {
-	net.Listener
-	accepted, release, closed chan struct{}
-	first, letOnce, closeOnce sync.Once
-}
-
-func (l *heldAccept) let() { l.letOnce.Do(func() { close(l.release) }) }
-
-func (l *heldAccept) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.first.Do(func() {
-			close(l.accepted)
-			<-l.release
-		})
-	}
-	return c, err
-}
-
-func (l *heldAccept) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
 }
 
 // randomLines returns n lines of random printable text, each shorter than max bytes.
