@@ -243,6 +243,10 @@ func whyNoRace(out string, env goEnv) (detail, fix string) {
 		}
 		return "does not work: -race needs a C compiler, and " + strconv.Quote(cc) + " is not there",
 			installCC(env.GOOS) + ", or set CC to the compiler you have"
+	case env.GOOS == "windows" && strings.Contains(out, "0xc0000139"):
+		// STATUS_ENTRYPOINT_NOT_FOUND: since Go 1.21 the race runtime needs mingw-w64 8 or later.
+		return "does not work: a program built with -race could not start (exit status 0xc0000139): this gcc is too old for Go's race detector",
+			installCC(env.GOOS) + ", and put it before the old one on your PATH"
 	case strings.Contains(out, "not supported on"):
 		return "does not work: Go has no race detector for " + env.GOOS + "/" + env.GOARCH, noRaceDetector(env.GOOS)
 	case out == "false":
@@ -258,7 +262,7 @@ func installCC(goos string) string {
 	case "darwin":
 		return "install Apple's command line tools, which bring clang: xcode-select --install"
 	case "windows":
-		return `install gcc for Windows: MSYS2 (https://www.msys2.org, then in its terminal pacman -S mingw-w64-ucrt-x86_64-gcc, and add C:\msys64\ucrt64\bin to your PATH) or TDM-GCC (https://jmeubank.github.io/tdm-gcc/)`
+		return `install gcc for Windows from MSYS2 (https://www.msys2.org, then in its terminal pacman -S mingw-w64-ucrt-x86_64-gcc, and add C:\msys64\ucrt64\bin to your PATH); any other gcc works if gcc --print-file-name libsynchronization.a prints a full path`
 	default:
 		return "install gcc (Debian, Ubuntu: sudo apt install gcc; Fedora: sudo dnf install gcc; Alpine: sudo apk add build-base)"
 	}
