@@ -5,12 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,16 +22,12 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// bound is how long a test waits for something that a correct solution does at once. It is
-// only ever reached by a wrong solution.
-const bound = 3 * time.Second
-
 // Task 1: the protocol.
 
 func TestServe_StatusThenQuery(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		svc := fmt.Sprintf("web-%d", harness.Rand(t).IntN(1000))
-		s := start(t, collector.New(), nil)
+		s := start(t, collector.New())
 		conn := dial(t, s.Addr)
 
 		assert.Equal(t, "ERR unknown service", ask(t, conn, "QUERY "+svc), "QUERY of a service that never reported")
@@ -50,7 +44,7 @@ func TestServe_StatusThenQuery(t *testing.T) {
 func TestServe_UpdatesCountsEveryStatusLineEvenWithTheSameState(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s := start(t, c, nil)
+		s := start(t, c)
 		conn := dial(t, s.Addr)
 		for i := range 3 {
 			require.Equal(t, "OK", ask(t, conn, "STATUS queue up"), "STATUS queue up, number %d", i+1)
@@ -69,7 +63,7 @@ func TestServe_UpdatesCountsEveryStatusLineEvenWithTheSameState(t *testing.T) {
 func TestServe_DetailIsTheRestOfTheLineAsItCame(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s := start(t, c, nil)
+		s := start(t, c)
 		conn := dial(t, s.Addr)
 		const detail = "disk  full:\t100%  of /var "
 		require.Equal(t, "OK", ask(t, conn, "STATUS db down "+detail), "STATUS db down %q", detail)
@@ -81,7 +75,7 @@ func TestServe_DetailIsTheRestOfTheLineAsItCame(t *testing.T) {
 func TestServe_BadLinesGetERRAndTheConnectionStaysOpen(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s := start(t, c, nil)
+		s := start(t, c)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS api up"), "STATUS api up")
 		for _, bad := range []string{
@@ -101,7 +95,7 @@ func TestServe_BadLinesGetERRAndTheConnectionStaysOpen(t *testing.T) {
 func TestServe_LineOverMaxLineBytesClosesOnlyThatConnection(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
-		s := start(t, c, nil)
+		s := start(t, c)
 		other := dial(t, s.Addr)
 		assert.Equal(t, "OK", ask(t, other, "STATUS cache up"), "STATUS cache up")
 
@@ -131,7 +125,7 @@ func TestSnapshot_IsACopy(t *testing.T) {
 		c := collector.New()
 		require.NotNil(t, c, "New() returned nil")
 		assert.Empty(t, c.Snapshot(), "Snapshot of a new Collector")
-		s := start(t, c, nil)
+		s := start(t, c)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS mail up queue empty"))
 		require.Equal(t, "OK", ask(t, conn, "STATUS dns up"))
@@ -170,8 +164,8 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			case line = <-lines:
 			case err := <-done:
 				t.Fatalf("Report(%q, %q, %q) returned %v before the server read a line", tc.service, tc.state, tc.detail, err)
-			case <-time.After(bound):
-				t.Fatalf("Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, bound)
+			case <-time.After(harness.Bound()):
+				t.Fatalf("Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
 			}
 			assert.Equal(t, tc.line, line, "the line Report(%q, %q, %q) sent", tc.service, tc.state, tc.detail)
 			select {
@@ -183,8 +177,8 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			select {
 			case err := <-done:
 				assert.NoError(t, err, "Report after the server answered OK")
-			case <-time.After(bound):
-				t.Fatalf("Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", bound)
+			case <-time.After(harness.Bound()):
+				t.Fatalf("Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
 			}
 		}
 	})
@@ -208,13 +202,13 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 					select {
 					case err := <-errc:
 						assert.Error(t, err, "Report when the collector answers %q: only OK is a success", tc.answer)
-					case <-time.After(bound):
-						t.Fatalf("Report was still running %v after the collector answered %q", bound, tc.answer)
+					case <-time.After(harness.Bound()):
+						t.Fatalf("Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
 					}
 				case err := <-errc:
 					t.Errorf("Report returned %v before the collector read its line", err)
-				case <-time.After(bound):
-					t.Fatalf("Report sent no line within %v", bound)
+				case <-time.After(harness.Bound()):
+					t.Fatalf("Report sent no line within %v", harness.Bound())
 				}
 			})
 		}
@@ -224,8 +218,8 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 			select {
 			case err := <-errc:
 				assert.Error(t, err, "Report to a port nobody listens on")
-			case <-time.After(bound):
-				t.Fatalf("Report to a port nobody listens on was still running after %v", bound)
+			case <-time.After(harness.Bound()):
+				t.Fatalf("Report to a port nobody listens on was still running after %v", harness.Bound())
 			}
 		})
 	})
@@ -240,8 +234,8 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 		case <-r.done:
 			require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
 			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-		case <-time.After(bound):
-			t.Fatalf("Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		}
 	})
 }
@@ -250,7 +244,7 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 
 func TestReport_CancelledWhileDialling(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		cancelWhileBlocked(t, fullQueue(t), "", "dialling a collector whose queue of connections is full", dialFrame, pollRead, pollWrite)
+		cancelWhileBlocked(t, loopback.FullQueue(t), "", "dialling a collector whose queue of connections is full", dialFrame, pollRead, pollWrite)
 	})
 }
 
@@ -271,8 +265,8 @@ func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
 		case <-lines:
 		case <-r.done:
 			t.Fatalf("Report returned %v before the collector read its line", r.err)
-		case <-time.After(bound):
-			t.Fatalf("Report sent no line within %v", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Report sent no line within %v", harness.Bound())
 		}
 		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", pollRead)
 	})
@@ -290,14 +284,12 @@ func TestReport_PanicsOnFieldsTheProtocolCannotCarry(t *testing.T) {
 			{"svc", "up now", ""},
 			{"svc", "up", "line one\nline two"},
 		} {
-			msg := func() (msg any) {
-				defer func() { msg = recover() }()
+			msg, panicked := harness.Recover(func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 				defer cancel()
 				collector.Report(ctx, addr, tc.service, tc.state, tc.detail)
-				return nil
-			}()
-			if assert.NotNil(t, msg, "Report(ctx, addr, %q, %q, %q) should panic: the line could not be parsed back", tc.service, tc.state, tc.detail) {
+			})
+			if assert.True(t, panicked, "Report(ctx, addr, %q, %q, %q) should panic: the line could not be parsed back", tc.service, tc.state, tc.detail) {
 				assert.True(t, strings.HasPrefix(fmt.Sprint(msg), "collector: "), "the panic message %q should start with \"collector: \"", msg)
 			}
 		}
@@ -317,7 +309,7 @@ func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 			updates[i] = 4 + i%5
 		}
 		c := collector.New()
-		s := start(t, c, nil)
+		s := start(t, c)
 
 		// While the reporters run, a goroutine that touches no socket reads Snapshot again and
 		// again: no update may go backwards.
@@ -343,7 +335,7 @@ func TestCollector_CountsEveryUpdateOnceFromManyReporters(t *testing.T) {
 			}
 		}()
 
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		errs := make(chan error, services)
 		var wg sync.WaitGroup
@@ -390,8 +382,8 @@ func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		c := collector.New()
 		// The second connection's writes never finish, as if its client never read.
-		tl := loopback.Track(&stuckWrites{Listener: loopback.Listen(t), n: 2}, 100*time.Millisecond)
-		s := start(t, c, tl)
+		tl := loopback.Track(loopback.StuckWrites(loopback.Listen(t), 2), 100*time.Millisecond)
+		s := startOn(t, c, tl)
 
 		idle := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, idle, "STATUS backup running"))
@@ -403,7 +395,7 @@ func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 		require.NoError(t, err)
 		// The collector must be stuck writing to the client that never reads before ctx ends:
 		// only closing that connection wakes it.
-		require.NotEmpty(t, waitBlocked(s.Done(), stuckWrite), "the collector never started to answer a client that never reads its answers")
+		require.NotEmpty(t, blockedIn(s.Done(), loopback.StuckWriteFunc), "the collector never started to answer a client that never reads its answers")
 
 		s.cancel()
 		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
@@ -419,31 +411,31 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// Every connection's Read, once Serve has closed the connection, waits for the test
 		// before it returns its error: its goroutine is then certainly still running.
-		hl := newHeldListener(loopback.Listen(t), false)
-		t.Cleanup(hl.let)
-		s := start(t, collector.New(), hl)
+		hl := loopback.HoldFailedRead(t, loopback.Listen(t))
+		s := startOn(t, collector.New(), hl)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS held up"))
 
 		s.cancel()
 		select {
-		case <-hl.held:
-		case <-time.After(bound):
-			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", bound)
+		case <-hl.Held():
+		case <-time.After(harness.Bound()):
+			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
 		}
 		// The connection goroutine is held inside Read. Serve must not return: wait until it
 		// is blocked (waiting, as it should) or has returned (too early).
-		for deadline := time.Now().Add(bound); !s.waiting(); time.Sleep(time.Millisecond) {
+		if !harness.Poll(func() bool {
 			select {
 			case <-s.Done():
 				t.Fatalf("Serve returned (%v) while one of its connection goroutines was still inside Read: it must return only after every goroutine it started has finished", s.Wait())
 			default:
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", bound)
-			}
+			return s.waiting()
+		}) {
+			harness.FailStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
+			t.FailNow()
 		}
-		hl.let()
+		hl.Release()
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
 	})
 }
@@ -453,21 +445,20 @@ func TestServe_AnswersALineInFlightWhileStopping(t *testing.T) {
 		// The connection's first Read gets the line and then waits for the test: the line
 		// reaches the connection goroutine only after ctx was cancelled. The aggregating
 		// goroutine must still be there to take it, or the connection goroutine waits for ever.
-		hl := newHeldListener(loopback.Listen(t), true)
-		t.Cleanup(hl.let)
+		hl := loopback.HoldDataRead(t, loopback.Listen(t))
 		c := collector.New()
-		s := start(t, c, hl)
+		s := startOn(t, c, hl)
 		conn := dial(t, s.Addr)
 		require.NoError(t, conn.WriteLine("STATUS late up"))
 		select {
-		case <-hl.held:
+		case <-hl.Held():
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it read a line", s.Wait())
-		case <-time.After(bound):
-			t.Fatalf("Serve read no line within %v", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Serve read no line within %v", harness.Bound())
 		}
 		s.cancel()
-		hl.let()
+		hl.Release()
 		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled while a connection goroutine had a line in hand: every goroutine it started, the aggregating one too, must finish, and Serve return nil")
 		assert.NoError(t, conn.WaitClosed(), "the client after ctx was cancelled: its connection must be closed")
 	})
@@ -477,24 +468,23 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// Accept gets a connection, then waits until the test has cancelled ctx and Serve has
 		// closed the listener: the connection arrives after Serve started to stop.
-		al := &heldAccept{Listener: loopback.Listen(t), accepted: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
-		t.Cleanup(al.let)
-		s := start(t, collector.New(), al)
+		al := loopback.HoldAccept(t, loopback.Listen(t))
+		s := startOn(t, collector.New(), al)
 		conn := dial(t, s.Addr)
 		select {
-		case <-al.accepted:
+		case <-al.Accepted():
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
-		case <-time.After(bound):
-			t.Fatalf("Serve did not call Accept within %v", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Serve did not call Accept within %v", harness.Bound())
 		}
 		s.cancel()
 		select {
-		case <-al.closed:
-		case <-time.After(bound):
-			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", bound)
+		case <-al.Closed():
+		case <-time.After(harness.Bound()):
+			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
 		}
-		al.let() // Accept now returns the connection, to a Serve that is stopping
+		al.Release() // Accept now returns the connection, to a Serve that is stopping
 		assert.NoError(t, conn.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 	})
@@ -503,7 +493,7 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ln := loopback.Listen(t)
-		s := start(t, collector.New(), ln)
+		s := startOn(t, collector.New(), ln)
 		conn := dial(t, s.Addr)
 		require.Equal(t, "OK", ask(t, conn, "STATUS ln up"))
 
@@ -511,8 +501,8 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		select {
 		case <-s.Done():
 			assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
-		case <-time.After(bound):
-			t.Fatalf("Serve was still running %v after its listener was closed under it", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Serve was still running %v after its listener was closed under it", harness.Bound())
 		}
 		assert.NoError(t, conn.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
@@ -535,14 +525,16 @@ func (s *server) waiting() bool {
 	return harness.Blocked("/exercises/13_collector.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
 }
 
-// start runs c.Serve on ln (a new loopback listener when nil) with a context that cleanup
-// cancels; Serve must then return nil.
-func start(t *testing.T, c *collector.Collector, ln net.Listener) *server {
+// start runs c.Serve on a new loopback listener, as startOn.
+func start(t *testing.T, c *collector.Collector) *server {
+	t.Helper()
+	return startOn(t, c, loopback.Listen(t))
+}
+
+// startOn runs c.Serve on ln with a context that cleanup cancels; Serve must then return nil.
+func startOn(t *testing.T, c *collector.Collector, ln net.Listener) *server {
 	t.Helper()
 	require.NotNil(t, c, "New() returned nil")
-	if ln == nil {
-		ln = loopback.Listen(t)
-	}
 	// Not t.Context(): it ends with the test, and would hide a Serve that leaks.
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{cancel: cancel}
@@ -588,7 +580,7 @@ func oneLineServer(t *testing.T) (s *loopback.Server, lines <-chan string, answe
 			return err
 		}
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(2 * bound))
+		conn.SetDeadline(time.Now().Add(2 * harness.Bound()))
 		line, err := bufio.NewReader(conn).ReadString('\n')
 		got <- line
 		if err != nil {
@@ -612,30 +604,28 @@ const (
 	dialFrame = "net.(*netFD).connect"
 	pollRead  = "internal/poll.(*FD).Read"
 	pollWrite = "internal/poll.(*FD).Write"
-	// A Write to a connection of stuckWrites.
-	stuckWrite = "(*stuckConn).Write"
 )
 
-// waitBlocked polls, within bound, until a goroutine with a frame of package collector on its
-// stack is blocked in one of frames, and returns that frame; it returns "" when done is
+// blockedIn waits, within harness.Bound, until a goroutine with a frame of package collector on
+// its stack is blocked in one of frames, and returns that frame; it returns "" when done is
 // closed or the bound passes first.
-func waitBlocked(done <-chan struct{}, frames ...string) string {
-	for deadline := time.Now().Add(bound); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+func blockedIn(done <-chan struct{}, frames ...string) string {
+	at := ""
+	harness.Poll(func() bool {
 		select {
 		case <-done:
-			return ""
+			return true
 		default:
 		}
-		ours := harness.Blocked("/exercises/13_collector.")
 		for _, f := range frames {
-			for id := range harness.Blocked(f) {
-				if ours[id] {
-					return f
-				}
+			if len(harness.Blocked("/exercises/13_collector.", f)) > 0 {
+				at = f
+				return true
 			}
 		}
-	}
-	return ""
+		return false
+	})
+	return at
 }
 
 // report is a call of collector.Report running in a goroutine of its own.
@@ -666,7 +656,7 @@ func cancelWhileBlocked(t *testing.T, addr, detail, doing string, frames ...stri
 // matches context.Canceled.
 func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing string, frames ...string) {
 	t.Helper()
-	at := waitBlocked(r.done, frames...)
+	at := blockedIn(r.done, frames...)
 	select {
 	case <-r.done:
 		t.Fatalf("Report returned %v while %s, before its ctx was cancelled", r.err, doing)
@@ -681,150 +671,7 @@ func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing str
 	case <-r.done:
 		require.Error(t, r.err, "Report cancelled while %s", doing)
 		assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
-	case <-time.After(bound):
-		t.Fatalf("Report was still %s %v after its ctx was cancelled: it must give up at once", doing, bound)
+	case <-time.After(harness.Bound()):
+		t.Fatalf("Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	}
-}
-
-// fullQueue returns the address of a listener that never accepts and whose queue of
-// connections is already full, so that a dial there waits for room. (Where the system does
-// not let the test shrink the queue, a dial there connects and then waits for an answer.)
-func fullQueue(t *testing.T) string {
-	t.Helper()
-	ln := loopback.Listen(t)
-	rc, err := ln.(*net.TCPListener).SyscallConn()
-	require.NoError(t, err)
-	var lerr error
-	require.NoError(t, rc.Control(func(fd uintptr) { lerr = relisten(syscall.Listen, fd) }))
-	require.NoError(t, lerr, "shrinking the listener's queue")
-	filler, err := net.DialTimeout("tcp", ln.Addr().String(), bound)
-	require.NoError(t, err, "filling the listener's queue")
-	t.Cleanup(func() { filler.Close() })
-	return ln.Addr().String()
-}
-
-// relisten calls listen(fd, 0) again on a listening socket, which shrinks its queue to one
-// pending connection (on Linux; syscall.Listen takes an int there and a Handle on Windows).
-func relisten[H ~int | ~uintptr](listen func(H, int) error, fd uintptr) error {
-	return listen(H(fd), 0)
-}
-
-// stuckWrites wraps a listener: the connection it accepts as number n (from 1) never finishes
-// a Write, as if its client never read, until it is closed or given a write deadline in the
-// past. The goroutine writing to it is then certainly stuck in Write.
-type stuckWrites struct {
-	net.Listener
-	n        int64
-	accepted atomic.Int64
-}
-
-func (l *stuckWrites) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil || l.accepted.Add(1) != l.n {
-		return c, err
-	}
-	return &stuckConn{Conn: c, closed: make(chan struct{}), expired: make(chan struct{})}, nil
-}
-
-type stuckConn struct {
-	net.Conn
-	closeOnce, expireOnce sync.Once
-	closed, expired       chan struct{}
-}
-
-func (c *stuckConn) Write(p []byte) (int, error) {
-	select {
-	case <-c.closed:
-		return 0, net.ErrClosed
-	case <-c.expired:
-		return 0, os.ErrDeadlineExceeded
-	}
-}
-
-func (c *stuckConn) Close() error {
-	c.closeOnce.Do(func() { close(c.closed) })
-	return c.Conn.Close()
-}
-
-func (c *stuckConn) SetDeadline(t time.Time) error {
-	c.expire(t)
-	return c.Conn.SetDeadline(t)
-}
-
-func (c *stuckConn) SetWriteDeadline(t time.Time) error {
-	c.expire(t)
-	return c.Conn.SetWriteDeadline(t)
-}
-
-func (c *stuckConn) expire(t time.Time) {
-	if !t.IsZero() && !t.After(time.Now()) {
-		c.expireOnce.Do(func() { close(c.expired) })
-	}
-}
-
-// heldListener's connections hold a Read until let is called: the first Read that fails (the
-// connection was closed), or, with data set, the first Read that gets data.
-type heldListener struct {
-	net.Listener
-	data    bool
-	release chan struct{}
-	held    chan struct{} // gets a value when a Read is held
-	once    sync.Once
-	first   sync.Once
-}
-
-func newHeldListener(ln net.Listener, data bool) *heldListener {
-	return &heldListener{Listener: ln, data: data, release: make(chan struct{}), held: make(chan struct{}, 1)}
-}
-
-func (l *heldListener) let() { l.once.Do(func() { close(l.release) }) }
-
-func (l *heldListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return &heldConn{Conn: c, l: l}, nil
-}
-
-type heldConn struct {
-	net.Conn
-	l *heldListener
-}
-
-func (c *heldConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if (err != nil) != c.l.data {
-		c.l.first.Do(func() {
-			c.l.held <- struct{}{}
-			<-c.l.release
-		})
-	}
-	return n, err
-}
-
-// heldAccept's Accept, the first time, gets a connection and holds it until let is called;
-// closed is closed when Close is called.
-type heldAccept struct {
-	net.Listener
-	accepted, release, closed chan struct{}
-	first, letOnce, closeOnce sync.Once
-}
-
-func (l *heldAccept) let() { l.letOnce.Do(func() { close(l.release) }) }
-
-func (l *heldAccept) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.first.Do(func() {
-			close(l.accepted)
-			<-l.release
-		})
-	}
-	return c, err
-}
-
-func (l *heldAccept) Close() error {
-	l.closeOnce.Do(func() { close(l.closed) })
-	return l.Listener.Close()
 }
