@@ -89,7 +89,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 				case <-out:
 				case <-finished:
 					return
-				case <-time.After(failAfter):
+				case <-time.After(harness.Bound()):
 					return
 				}
 			}
@@ -105,7 +105,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 			case <-entered:
 			case <-finished:
 				t.Fatalf("Map(%d inputs, workers=%d): the range ended after %d calls of f", n, n, k)
-			case <-time.After(failAfter):
+			case <-time.After(harness.Bound()):
 				t.Fatalf("Map(%d inputs, workers=%d): only %d calls of f started; with workers == inputs all of them should run at once", n, n, k)
 			}
 		}
@@ -121,7 +121,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 				require.Equal(t, square(i), v, "Map: after f(%d) returned (the %d. to return), the next value yielded should be its result %d: results come in completion order", i, k+1, square(i))
 			case <-finished:
 				t.Fatalf("Map: the range ended after %d of %d values", k, n)
-			case <-time.After(failAfter):
+			case <-time.After(harness.Bound()):
 				t.Fatalf("Map: f(%d) returned (the %d. to return) but nothing was yielded: results come in completion order, not input order", i, k+1)
 			}
 		}
@@ -129,7 +129,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 		case <-finished:
 		case v := <-out:
 			t.Fatalf("Map(%d inputs) yielded an extra value %d", n, v)
-		case <-time.After(failAfter):
+		case <-time.After(harness.Bound()):
 			t.Fatalf("Map(%d inputs): every value was yielded but the range did not end", n)
 		}
 	})
@@ -286,6 +286,166 @@ func TestOrdered_WorkersBelowOnePanics(t *testing.T) {
 	testWorkersBelowOne(t, "Ordered", orderedInts)
 }
 
+// Task 3: Shell.
+
+func TestShell_MergesStderrIntoStdoutInOrder(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		a, b := fmt.Sprintf("out-%d", r.IntN(1000)), fmt.Sprintf("err-%d", r.IntN(1000))
+		for _, c := range []struct {
+			cmd, out string
+			ok       bool
+		}{
+			{fmt.Sprintf("echo %s; echo %s >&2; exit 3", a, b), a + "\n" + b, false},
+			{fmt.Sprintf("echo %s >&2; echo %s", b, a), b + "\n" + a, true},
+		} {
+			out, ok := pipeline.Shell(context.Background(), c.cmd)
+			assert.Equal(t, c.out, out, "Shell(%q): output, with stderr merged into stdout in the order written", c.cmd)
+			assert.Equal(t, c.ok, ok, "Shell(%q): ok", c.cmd)
+		}
+	})
+}
+
+func TestShell_TrimsOnlyTrailingWhiteSpace(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		word := fmt.Sprintf("w%d", harness.Rand(t).IntN(1000))
+		for _, c := range []struct{ cmd, out string }{
+			{fmt.Sprintf(`printf '  %s \n\n\t  '`, word), "  " + word},
+			{fmt.Sprintf(`echo %s; echo; printf ' \t\n' >&2`, word), word},
+			{`printf ' \n \n'`, ""},
+			{fmt.Sprintf(`printf '\t%s'`, word), "\t" + word}, // nothing to trim: no newline at the end
+			{fmt.Sprintf(`echo %s; printf '%s.'`, word, word), word + "\n" + word + "."},
+		} {
+			out, ok := pipeline.Shell(context.Background(), c.cmd)
+			assert.Equal(t, c.out, out, "Shell(%q): trailing white space trimmed, leading kept", c.cmd)
+			assert.True(t, ok, "Shell(%q): ok", c.cmd)
+		}
+	})
+}
+
+func TestShell_OkMeansExitStatusZero(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		status := 1 + harness.Rand(t).IntN(100)
+		for _, c := range []struct {
+			cmd, out string
+			ok       bool
+		}{
+			{"true", "", true},
+			{"false", "", false},
+			{fmt.Sprintf("exit %d", status), "", false},
+			{"echo complaint >&2; exit 0", "complaint", true},
+			{"echo fine; false", "fine", false},
+		} {
+			out, ok := pipeline.Shell(context.Background(), c.cmd)
+			assert.Equal(t, c.ok, ok, "Shell(%q): ok, which is true exactly when the exit status is 0", c.cmd)
+			assert.Equal(t, c.out, out, "Shell(%q): output", c.cmd)
+		}
+	})
+}
+
+func TestShell_OkWhenAChildOutlivesTheShell(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		// The shell exits with status 0 at once; the child it started holds the output open for
+		// two more seconds. With WaitDelay, Cmd.Wait gives up on the pipe after that delay and
+		// returns exec.ErrWaitDelay: an error, though the exit status was 0.
+		word := fmt.Sprintf("started-%d", harness.Rand(t).IntN(1000))
+		cmd := fmt.Sprintf("sleep 2 & echo %s", word)
+		out, ok := pipeline.Shell(context.Background(), cmd)
+		assert.True(t, ok, "Shell(%q) = (%q, false): the shell exited with status 0, so ok must be true, even though a child still held the output open (look at the exit status, not only at the error of Wait)", cmd, out)
+		assert.Equal(t, word, out, "Shell(%q): output", cmd)
+	}, harness.WithTimeout(3*harness.Bound()))
+}
+
+func TestShell_CancelKillsTheCommand(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		cancelled, cancelNow := context.WithCancel(context.Background())
+		cancelNow()
+		out, ok := pipeline.Shell(cancelled, "echo too late")
+		assert.False(t, ok, "Shell(an already cancelled ctx, %q) = (%q, true): a cancelled command is not ok", "echo too late", out)
+
+		// The command starts a child that holds the output open, then tells the test through a
+		// named pipe that it is running. Only then does the test cancel.
+		fifo := filepath.Join(t.TempDir(), "running")
+		if out, err := exec.Command("mkfifo", fifo).CombinedOutput(); err != nil {
+			t.Fatalf("mkfifo %s: %v\n%s", fifo, err, out)
+		}
+		pipeEnd, err := os.OpenFile(fifo, os.O_RDWR, 0) // O_RDWR never blocks, unlike O_RDONLY
+		require.NoError(t, err)
+		defer pipeEnd.Close()
+		running := make(chan error, 1)
+		go func() {
+			_, err := bufio.NewReader(pipeEnd).ReadString('\n')
+			running <- err
+		}()
+
+		cmd := fmt.Sprintf("sleep 30 & echo running > '%s'; wait", fifo)
+		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
+		defer cancel()
+		type result struct {
+			out string
+			ok  bool
+		}
+		done := make(chan result, 1)
+		go func() {
+			out, ok := pipeline.Shell(ctx, cmd)
+			done <- result{out, ok}
+		}()
+		select {
+		case err := <-running:
+			require.NoError(t, err, "reading the named pipe")
+		case res := <-done:
+			t.Fatalf("Shell(ctx, %q) = (%q, %v) before the command got going", cmd, res.out, res.ok)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Shell(ctx, %q): the command did not start within %v", cmd, harness.Bound())
+		}
+		cancel()
+		select {
+		case res := <-done:
+			assert.False(t, res.ok, "Shell(ctx, %q) after ctx was cancelled = (%q, true): a killed command is not ok", cmd, res.out)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())
+		}
+	}, harness.WithTimeout(3*harness.Bound()))
+}
+
+// Task 4: the sweep, the seed's parallel ping with harmless commands.
+
+func TestSweep_ReportsEveryCommandOnce(t *testing.T) {
+	skipWithoutSh(t)
+	harness.Run(t, func(t *testing.T) {
+		r := harness.Rand(t)
+		n := 6 + r.IntN(6)
+		base := r.IntN(1000)
+		cmds := make([]string, n)
+		want := map[string]bool{}
+		for i := range cmds {
+			host := fmt.Sprintf("host-%d", base+i)
+			cmds[i] = fmt.Sprintf("echo %s; exit %d", host, i%2)
+			want[host] = i%2 == 0
+		}
+		type report struct {
+			out string
+			ok  bool
+		}
+		ctx := context.Background()
+		got := map[string]bool{}
+		for rep := range pipeline.Map(ctx, slices.Values(cmds), n, func(cmd string) report {
+			out, ok := pipeline.Shell(ctx, cmd)
+			return report{out, ok}
+		}) {
+			_, seen := got[rep.out]
+			assert.False(t, seen, "the sweep reported %q twice", rep.out)
+			got[rep.out] = rep.ok
+		}
+		assert.Equal(t, want, got, "the sweep over %d commands (output -> ok): %s", n, strings.Join(cmds, " | "))
+	})
+}
+
 // The tests Map and Ordered share.
 
 // testExactlyWorkers blocks every call of f on one gate: once everything that can run has run
@@ -306,14 +466,7 @@ func testExactlyWorkers(t *testing.T, name string, p pipe) {
 				running.Add(-1)
 				return square(x)
 			}
-			done := make(chan int)
-			go func() {
-				count := 0
-				for range p(context.Background(), ints(n), workers, f) {
-					count++
-				}
-				done <- count
-			}()
+			done := goCount(p(context.Background(), ints(n), workers, f))
 			synctest.Wait() // every goroutine is now blocked: the workers on the gate
 			assert.EqualValues(t, workers, running.Load(),
 				"%s(%d inputs, workers=%d) with f blocked: calls of f running at once, want exactly workers", name, n, workers)
@@ -347,14 +500,7 @@ func testStartsTheNextCall(t *testing.T, name string, p pipe) {
 				running.Add(-1)
 				return square(i)
 			}
-			done := make(chan int)
-			go func() {
-				count := 0
-				for range p(context.Background(), ints(n), workers, f) {
-					count++
-				}
-				done <- count
-			}()
+			done := goCount(p(context.Background(), ints(n), workers, f))
 			synctest.Wait() // every goroutine is blocked: the workers on their gates
 			opened := map[int]bool{}
 			if assert.EqualValues(t, workers, running.Load(),
@@ -418,11 +564,7 @@ func testBreakLeavesNoGoroutine(t *testing.T, name string, p pipe) {
 			}
 		}
 		require.Equal(t, stopAt, got, "%s(endless input, workers=%d): values yielded before the test broke out", name, workers)
-		select {
-		case <-returned:
-		default:
-			t.Errorf("%s(endless input, workers=%d): the range loop ended with a break, but the input is still being read: stop reading it and wait for every goroutine before the sequence returns", name, workers)
-		}
+		assertInputReturned(t, returned, "%s(endless input, workers=%d): the range loop ended with a break, but the input is still being read: stop reading it and wait for every goroutine before the sequence returns", name, workers)
 	})
 }
 
@@ -496,11 +638,7 @@ func testCancelStops(t *testing.T, name string, p pipe) {
 			}
 		}
 		require.GreaterOrEqual(t, got, cancelAt, "%s(endless input, workers=%d): values yielded before ctx was cancelled", name, workers)
-		select {
-		case <-returned:
-		default:
-			t.Errorf("%s(endless input, workers=%d): the range loop ended after ctx was cancelled, but the input is still being read: wait for every goroutine before the sequence returns", name, workers)
-		}
+		assertInputReturned(t, returned, "%s(endless input, workers=%d): the range loop ended after ctx was cancelled, but the input is still being read: wait for every goroutine before the sequence returns", name, workers)
 	})
 }
 
@@ -546,19 +684,9 @@ func testCancelWhileEveryGoroutineWaits(t *testing.T, name string, p pipe) {
 				}
 			}
 			require.GreaterOrEqual(t, got, cancelAt, "%s(%d inputs, workers=%d): values yielded before ctx was cancelled", name, n, workers)
-			select {
-			case <-returned:
-			default:
-				t.Errorf("%s(%d inputs, workers=%d): the range loop ended after ctx was cancelled, but the input is still being read: wait for every goroutine before the sequence returns", name, n, workers)
-			}
+			assertInputReturned(t, returned, "%s(%d inputs, workers=%d): the range loop ended after ctx was cancelled, but the input is still being read: wait for every goroutine before the sequence returns", name, n, workers)
 		})
 	})
-}
-
-// boom is what f panics with: a comparable value the test can recognise.
-type boom struct {
-	input int
-	token uint64
 }
 
 func testPanicReachesRanger(t *testing.T, name string, p pipe) {
@@ -588,8 +716,11 @@ func testPanicReachesRanger(t *testing.T, name string, p pipe) {
 				time.Sleep(time.Second)
 				return square(x)
 			}
-			got := recovered(p(context.Background(), in, workers, f))
-			require.NotNil(t, got, "ranging over %s(%d inputs, workers=%d) where f panics on input %d ended without a panic: recover it in the worker and re-raise it in the goroutine that ranges", name, n, workers, want.input)
+			got, panicked := harness.Recover(func() {
+				for range p(context.Background(), in, workers, f) {
+				}
+			})
+			require.True(t, panicked, "ranging over %s(%d inputs, workers=%d) where f panics on input %d ended without a panic: recover it in the worker and re-raise it in the goroutine that ranges", name, n, workers, want.input)
 			assert.Equal(t, want, got, "%s: the ranging goroutine should panic with the value f panicked with", name)
 			assert.Less(t, taken.Load(), int64(want.input+bound),
 				"%s(%d inputs, workers=%d) where f panics on input %d: %d inputs were taken from in; a panic in f stops the workers and the reading of in, so want only the few already under way", name, n, workers, want.input, taken.Load())
@@ -601,185 +732,14 @@ func testWorkersBelowOne(t *testing.T, name string, p pipe) {
 	harness.Run(t, func(t *testing.T) {
 		for _, workers := range []int{0, -1 - harness.Rand(t).IntN(9)} {
 			want := fmt.Sprintf("pipeline: workers must be >= 1, got %d", workers)
-			got := func() (r any) {
-				defer func() { r = recover() }()
+			got, panicked := harness.Recover(func() {
 				for range p(context.Background(), ints(3), workers, square) {
 				}
-				return nil
-			}()
-			if assert.NotNil(t, got, "%s(workers=%d) and ranging over it: should panic with %q", name, workers, want) {
+			})
+			if assert.True(t, panicked, "%s(workers=%d) and ranging over it: should panic with %q", name, workers, want) {
 				assert.Equal(t, want, fmt.Sprint(got), "%s(workers=%d): panic message", name, workers)
 			}
 		}
-	})
-}
-
-// Task 3: Shell.
-
-// skipWithoutSh skips a test of Shell on Windows, which has no /bin/sh for Shell to run, and
-// says what the learner does instead. Everywhere else the test runs.
-func skipWithoutSh(t *testing.T) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("Shell runs /bin/sh, which Windows does not have: do tasks 3 and 4 in WSL or a Codespace (README, \"On macOS and Windows\"). Tasks 1 and 2 run here as they are.")
-	}
-}
-
-func TestShell_MergesStderrIntoStdoutInOrder(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		r := harness.Rand(t)
-		a, b := fmt.Sprintf("out-%d", r.IntN(1000)), fmt.Sprintf("err-%d", r.IntN(1000))
-		for _, c := range []struct {
-			cmd, out string
-			ok       bool
-		}{
-			{fmt.Sprintf("echo %s; echo %s >&2; exit 3", a, b), a + "\n" + b, false},
-			{fmt.Sprintf("echo %s >&2; echo %s", b, a), b + "\n" + a, true},
-		} {
-			out, ok := pipeline.Shell(context.Background(), c.cmd)
-			assert.Equal(t, c.out, out, "Shell(%q): output, with stderr merged into stdout in the order written", c.cmd)
-			assert.Equal(t, c.ok, ok, "Shell(%q): ok", c.cmd)
-		}
-	})
-}
-
-func TestShell_TrimsOnlyTrailingWhiteSpace(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		word := fmt.Sprintf("w%d", harness.Rand(t).IntN(1000))
-		for _, c := range []struct{ cmd, out string }{
-			{fmt.Sprintf(`printf '  %s \n\n\t  '`, word), "  " + word},
-			{fmt.Sprintf(`echo %s; echo; printf ' \t\n' >&2`, word), word},
-			{`printf ' \n \n'`, ""},
-			{fmt.Sprintf(`printf '\t%s'`, word), "\t" + word}, // nothing to trim: no newline at the end
-			{fmt.Sprintf(`echo %s; printf '%s.'`, word, word), word + "\n" + word + "."},
-		} {
-			out, ok := pipeline.Shell(context.Background(), c.cmd)
-			assert.Equal(t, c.out, out, "Shell(%q): trailing white space trimmed, leading kept", c.cmd)
-			assert.True(t, ok, "Shell(%q): ok", c.cmd)
-		}
-	})
-}
-
-func TestShell_OkMeansExitStatusZero(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		status := 1 + harness.Rand(t).IntN(100)
-		for _, c := range []struct {
-			cmd, out string
-			ok       bool
-		}{
-			{"true", "", true},
-			{"false", "", false},
-			{fmt.Sprintf("exit %d", status), "", false},
-			{"echo complaint >&2; exit 0", "complaint", true},
-			{"echo fine; false", "fine", false},
-		} {
-			out, ok := pipeline.Shell(context.Background(), c.cmd)
-			assert.Equal(t, c.ok, ok, "Shell(%q): ok, which is true exactly when the exit status is 0", c.cmd)
-			assert.Equal(t, c.out, out, "Shell(%q): output", c.cmd)
-		}
-	})
-}
-
-func TestShell_OkWhenAChildOutlivesTheShell(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		// The shell exits with status 0 at once; the child it started holds the output open for
-		// two more seconds. With WaitDelay, Cmd.Wait gives up on the pipe after that delay and
-		// returns exec.ErrWaitDelay: an error, though the exit status was 0.
-		word := fmt.Sprintf("started-%d", harness.Rand(t).IntN(1000))
-		cmd := fmt.Sprintf("sleep 2 & echo %s", word)
-		out, ok := pipeline.Shell(context.Background(), cmd)
-		assert.True(t, ok, "Shell(%q) = (%q, false): the shell exited with status 0, so ok must be true, even though a child still held the output open (look at the exit status, not only at the error of Wait)", cmd, out)
-		assert.Equal(t, word, out, "Shell(%q): output", cmd)
-	}, harness.WithTimeout(3*failAfter))
-}
-
-func TestShell_CancelKillsTheCommand(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		cancelled, cancelNow := context.WithCancel(context.Background())
-		cancelNow()
-		out, ok := pipeline.Shell(cancelled, "echo too late")
-		assert.False(t, ok, "Shell(an already cancelled ctx, %q) = (%q, true): a cancelled command is not ok", "echo too late", out)
-
-		// The command starts a child that holds the output open, then tells the test through a
-		// named pipe that it is running. Only then does the test cancel.
-		fifo := filepath.Join(t.TempDir(), "running")
-		if out, err := exec.Command("mkfifo", fifo).CombinedOutput(); err != nil {
-			t.Fatalf("mkfifo %s: %v\n%s", fifo, err, out)
-		}
-		pipeEnd, err := os.OpenFile(fifo, os.O_RDWR, 0) // O_RDWR never blocks, unlike O_RDONLY
-		require.NoError(t, err)
-		defer pipeEnd.Close()
-		running := make(chan error, 1)
-		go func() {
-			_, err := bufio.NewReader(pipeEnd).ReadString('\n')
-			running <- err
-		}()
-
-		cmd := fmt.Sprintf("sleep 30 & echo running > '%s'; wait", fifo)
-		ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
-		defer cancel()
-		type result struct {
-			out string
-			ok  bool
-		}
-		done := make(chan result, 1)
-		go func() {
-			out, ok := pipeline.Shell(ctx, cmd)
-			done <- result{out, ok}
-		}()
-		select {
-		case err := <-running:
-			require.NoError(t, err, "reading the named pipe")
-		case res := <-done:
-			t.Fatalf("Shell(ctx, %q) = (%q, %v) before the command got going", cmd, res.out, res.ok)
-		case <-time.After(failAfter):
-			t.Fatalf("Shell(ctx, %q): the command did not start within %v", cmd, failAfter)
-		}
-		cancel()
-		select {
-		case res := <-done:
-			assert.False(t, res.ok, "Shell(ctx, %q) after ctx was cancelled = (%q, true): a killed command is not ok", cmd, res.out)
-		case <-time.After(failAfter):
-			t.Fatalf("Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, failAfter)
-		}
-	}, harness.WithTimeout(3*failAfter))
-}
-
-// Task 4: the sweep, the seed's parallel ping with harmless commands.
-
-func TestSweep_ReportsEveryCommandOnce(t *testing.T) {
-	skipWithoutSh(t)
-	harness.Run(t, func(t *testing.T) {
-		r := harness.Rand(t)
-		n := 6 + r.IntN(6)
-		base := r.IntN(1000)
-		cmds := make([]string, n)
-		want := map[string]bool{}
-		for i := range cmds {
-			host := fmt.Sprintf("host-%d", base+i)
-			cmds[i] = fmt.Sprintf("echo %s; exit %d", host, i%2)
-			want[host] = i%2 == 0
-		}
-		type report struct {
-			out string
-			ok  bool
-		}
-		ctx := context.Background()
-		got := map[string]bool{}
-		for rep := range pipeline.Map(ctx, slices.Values(cmds), n, func(cmd string) report {
-			out, ok := pipeline.Shell(ctx, cmd)
-			return report{out, ok}
-		}) {
-			_, seen := got[rep.out]
-			assert.False(t, seen, "the sweep reported %q twice", rep.out)
-			got[rep.out] = rep.ok
-		}
-		assert.Equal(t, want, got, "the sweep over %d commands (output -> ok): %s", n, strings.Join(cmds, " | "))
 	})
 }
 
@@ -793,8 +753,20 @@ var (
 	orderedInts pipe = pipeline.Ordered[int, int]
 )
 
-// failAfter bounds a wait that only a wrong solution makes long: the failure path, never timing.
-const failAfter = 3 * time.Second
+// boom is what f panics with: a comparable value the test can recognise.
+type boom struct {
+	input int
+	token uint64
+}
+
+// skipWithoutSh skips a test of Shell on Windows, which has no /bin/sh for Shell to run, and
+// says what the learner does instead. Everywhere else the test runs.
+func skipWithoutSh(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("Shell runs /bin/sh, which Windows does not have: do tasks 3 and 4 in WSL or a Codespace (README, \"On macOS and Windows\"). Tasks 1 and 2 run here as they are.")
+	}
+}
 
 // ints yields 0, 1, ..., n-1.
 func ints(n int) iter.Seq[int] {
@@ -832,13 +804,31 @@ func upTo(n int) (seq iter.Seq[int], returned <-chan struct{}) {
 	}, done
 }
 
+// goCount ranges over seq in a goroutine of its own, and sends on the channel it returns how
+// many values seq yielded.
+func goCount(seq iter.Seq[int]) <-chan int {
+	done := make(chan int, 1)
+	go func() {
+		count := 0
+		for range seq {
+			count++
+		}
+		done <- count
+	}()
+	return done
+}
+
+// assertInputReturned fails t, with the message format and args say, unless returned (the
+// input's, from endless or upTo) is closed: a sequence whose range loop has ended must have
+// stopped reading its input.
+func assertInputReturned(t *testing.T, returned <-chan struct{}, format string, args ...any) {
+	t.Helper()
+	select {
+	case <-returned:
+	default:
+		t.Errorf(format, args...)
+	}
+}
+
 // square is the f of most tests: cheap, and its results tell which input they came from.
 func square(x int) int { return x * x }
-
-// recovered ranges over seq to the end and returns what the loop panicked with (nil if nothing).
-func recovered(seq iter.Seq[int]) (r any) {
-	defer func() { r = recover() }()
-	for range seq {
-	}
-	return nil
-}
