@@ -405,6 +405,9 @@ func sandboxFinding(goos string, kind sandbox.Kind, note string) finding {
 	case goos != "linux":
 		c.OK = false
 		c.Detail = "kata grade (teachers only) runs submissions here WITHOUT a sandbox: it needs Linux and bubblewrap; learners need nothing of it"
+		if goos == "windows" {
+			c.Detail += ". On Windows, 09_pipeline's Shell tests skip, so no submission could earn their points"
+		}
 		c.Fix = "grade a class on Linux with bubblewrap (sudo apt install bubblewrap), in a Codespace, or with the grade workflow on GitHub"
 	default:
 		c.OK = false

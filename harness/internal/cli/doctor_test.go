@@ -96,6 +96,8 @@ func TestSandboxFinding(t *testing.T) {
 		assert.Contains(t, c.Detail, "needs Linux and bubblewrap", goos)
 		assert.Contains(t, c.Fix, "bubblewrap", goos)
 	}
+	assert.Contains(t, sandboxFinding("windows", sandbox.None, "").Detail, "Shell tests skip", "grading on Windows would cost every submission those points")
+	assert.NotContains(t, sandboxFinding("darwin", sandbox.None, "").Detail, "Shell", "macOS runs them")
 
 	note := "grading WITHOUT a sandbox: bubblewrap (bwrap) is not installed. Install bubblewrap (Debian: apt-get install bubblewrap) to isolate it."
 	missing := sandboxFinding("linux", sandbox.None, note)
