@@ -30,10 +30,6 @@ import (
 
 func TestMain(m *testing.M) { harness.Main(m) }
 
-// bound is how long a test waits for something that a correct solution does at once. It is
-// only ever reached by a wrong solution.
-const bound = 3 * time.Second
-
 // Two kinds of tests. Those about sockets (Send, resets, floods, the line limit) run on real
 // loopback TCP. Those about time and order (IdleTimeout, Shutdown, Accept errors, where lines
 // begin and end) run in a testing/synctest bubble on a listener whose connections are net.Pipe
@@ -53,14 +49,14 @@ func TestSend_WritesTheMessageAndANewlineThenCloses(t *testing.T) {
 				return err
 			}
 			defer c.Close()
-			c.SetReadDeadline(time.Now().Add(bound))
+			c.SetReadDeadline(time.Now().Add(harness.Bound()))
 			b, err := io.ReadAll(c)
 			if err != nil {
 				return fmt.Errorf("the test server read %q, then: %w (Send must close the connection)", b, err)
 			}
 			got <- string(b)
 			return nil
-		}, nil)
+		}, /* stop */ nil)
 		// It ends in white space, which Send must not trim.
 		msg := fmt.Sprintf("hello from the client! #%d \t", harness.Rand(t).IntN(1e6))
 		require.NoError(t, tcp.Send(context.Background(), s.Addr, msg), "Send(ctx, %s, %q)", s.Addr, msg)
@@ -99,13 +95,19 @@ func TestSend_HonoursTheContext(t *testing.T) {
 			go func() { errc <- tcp.Send(ctx, addr, msg) }()
 			// Cancel only once Send is blocked in its write, which the task is about. Copying
 			// 16 MiB under the race detector can take seconds on a busy machine: be patient.
-			if !blockedInAll(errc, 20*time.Second, "11_tcp.Send", "poll.(*FD).Write") {
-				select {
-				case err := <-errc:
-					t.Fatalf("Send of 16 MiB to a server that never reads returned %v before ctx was cancelled: it must block in the write", err)
-				default:
-					t.Fatalf("Send of 16 MiB to a server that never reads was not blocked in a write within 20s")
-				}
+			inWrite := func() bool { return len(errc) > 0 || len(harness.Blocked("11_tcp.Send", "poll.(*FD).Write")) > 0 }
+			blocked := harness.Poll(inWrite)
+			for patient := time.Now().Add(20 * time.Second); !blocked && time.Now().Before(patient); {
+				blocked = harness.Poll(inWrite)
+			}
+			select {
+			case err := <-errc:
+				t.Fatalf("Send of 16 MiB to a server that never reads returned %v before ctx was cancelled: it must block in the write", err)
+			default:
+			}
+			if !blocked {
+				harness.FailStuck(t, "Send of 16 MiB to a server that never reads was not blocked in a write within 20s")
+				t.FailNow()
 			}
 			cancel()
 			select {
@@ -113,8 +115,8 @@ func TestSend_HonoursTheContext(t *testing.T) {
 				require.Error(t, err, "Send of 16 MiB to a server that never reads, ctx cancelled during the write")
 				assert.ErrorIs(t, err, context.Canceled,
 					"Send of 16 MiB to a server that never reads, ctx cancelled during the write: the error must match ctx.Err(), not the socket's own")
-			case <-time.After(bound):
-				t.Fatalf("Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", bound)
+			case <-time.After(harness.Bound()):
+				t.Fatalf("Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
 			}
 		})
 		t.Run("nobody listening", func(t *testing.T) {
@@ -161,7 +163,7 @@ func TestServe_DeliversEveryLineExactlyOnce(t *testing.T) {
 			}
 			got.handle(line)
 		}
-		s := start(t, &tcp.Server{Handle: handle}, nil)
+		s := start(t, &tcp.Server{Handle: handle})
 
 		errs := make(chan error, clients)
 		var wg sync.WaitGroup
@@ -248,7 +250,7 @@ func TestServe_LinesKeepEveryByteButTheNewline(t *testing.T) {
 func TestServe_FinalLineWithoutNewlineIsALine(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		got := newReceived(5)
-		s := start(t, &tcp.Server{Handle: got.handle}, nil)
+		s := start(t, &tcp.Server{Handle: got.handle})
 
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteString("first\n\nlast, no newline"))
@@ -279,7 +281,7 @@ func TestServe_HandlesConnectionsAtTheSameTime(t *testing.T) {
 				close(aEntered)
 				select {
 				case <-bEntered:
-				case <-time.After(bound):
+				case <-time.After(harness.Bound()):
 					mu.Lock()
 					problems = append(problems, "Handle(\"b\") from a second connection did not start while Handle(\"a\") was running")
 					mu.Unlock()
@@ -289,7 +291,7 @@ func TestServe_HandlesConnectionsAtTheSameTime(t *testing.T) {
 			}
 			got.handle(line)
 		}
-		s := start(t, &tcp.Server{Handle: handle}, nil)
+		s := start(t, &tcp.Server{Handle: handle})
 		a := dial(t, s.Addr)
 		require.NoError(t, a.WriteLine("a"))
 		waitFor(t, aEntered, s, "Handle(\"a\")")
@@ -306,22 +308,18 @@ func TestServe_PanicsWithoutHandle(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ln := loopback.Listen(t)
 		var srv tcp.Server
-		var msg any
-		func() {
-			defer func() { msg = recover() }()
-			done := make(chan struct{})
-			defer close(done)
-			go func() {
-				// A Serve that does not panic must not keep the test waiting.
-				select {
-				case <-done:
-				case <-time.After(bound):
-					ln.Close()
-				}
-			}()
-			srv.Serve(ln)
+		done := make(chan struct{})
+		go func() {
+			// A Serve that does not panic must not keep the test waiting.
+			select {
+			case <-done:
+			case <-time.After(harness.Bound()):
+				ln.Close()
+			}
 		}()
-		assert.NotNil(t, msg, "Serve on a Server whose Handle is nil should panic")
+		_, panicked := harness.Recover(func() { srv.Serve(ln) })
+		close(done)
+		assert.True(t, panicked, "Serve on a Server whose Handle is nil should panic")
 	})
 }
 
@@ -330,7 +328,7 @@ func TestServe_PanicsWithoutHandle(t *testing.T) {
 func TestServe_BadClientsDoNotHoldUpTheOthers(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		got := newReceived(3)
-		s := start(t, &tcp.Server{Handle: got.handle}, nil)
+		s := start(t, &tcp.Server{Handle: got.handle})
 
 		silent, err := loopback.Silent(t, s.Addr)
 		require.NoError(t, err, "a silent client connecting")
@@ -383,7 +381,7 @@ func TestServe_LongLineClosesOnlyThatConnection(t *testing.T) {
 		logger, logs := newLogger()
 		atLimit := strings.Repeat("y", limit)
 		got := newReceived(4)
-		s := start(t, &tcp.Server{Handle: got.handle, MaxLineBytes: limit, Logger: logger}, nil)
+		s := start(t, &tcp.Server{Handle: got.handle, MaxLineBytes: limit, Logger: logger})
 
 		other := dial(t, s.Addr)
 		require.NoError(t, other.WriteLine("before"))
@@ -411,7 +409,7 @@ func TestServe_LongLineClosesOnlyThatConnection(t *testing.T) {
 func TestServe_DefaultLineLimitIs64KiB(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		got := newReceived(1)
-		s := start(t, &tcp.Server{Handle: got.handle}, nil)
+		s := start(t, &tcp.Server{Handle: got.handle})
 		ok := dial(t, s.Addr)
 		require.NoError(t, ok.WriteLine(strings.Repeat("k", 64<<10)))
 		got.wait(t, s)
@@ -427,7 +425,7 @@ func TestServe_MaxLineBytesAbove64KiB(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		limit := 64<<10 + 1 + harness.Rand(t).IntN(128<<10)
 		got := newReceived(1)
-		s := start(t, &tcp.Server{Handle: got.handle, MaxLineBytes: limit}, nil)
+		s := start(t, &tcp.Server{Handle: got.handle, MaxLineBytes: limit})
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteLine(strings.Repeat("m", limit)))
 		got.wait(t, s)
@@ -450,7 +448,7 @@ func TestServe_NilLoggerLogsToSlogDefault(t *testing.T) {
 		t.Cleanup(func() { log.SetOutput(oldOut); log.SetFlags(oldFlags) })
 
 		srv := &tcp.Server{Handle: func(string) {}, MaxLineBytes: 10}
-		s := startOn(t, loopback.Listen(t), srv, nil)
+		s := startOn(t, loopback.Listen(t), srv) // not start: it would give srv a Logger
 		c := dial(t, s.Addr)
 		require.NoError(t, c.WriteLine("eleven bytes"))
 		assert.NoError(t, c.WaitClosed(), "a 12-byte line with MaxLineBytes 10: its connection must be closed")
@@ -581,7 +579,7 @@ func TestShutdown_ClosesIdleConnectionsAndWaitsForTheirGoroutines(t *testing.T) 
 		srv := &tcp.Server{Handle: got.handle}
 		srv.Logger, _ = newLogger()
 		tl := loopback.Track(loopback.Listen(t), 100*time.Millisecond)
-		s := startOn(t, tl, srv, nil)
+		s := startOn(t, tl, srv)
 
 		var clients []*loopback.Conn
 		for i := range talkers {
@@ -594,7 +592,7 @@ func TestShutdown_ClosesIdleConnectionsAndWaitsForTheirGoroutines(t *testing.T) 
 		require.NoError(t, half.WriteString("half a line"))
 		clients = append(clients, half, dial(t, s.Addr))
 
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		err := srv.Shutdown(ctx)
 		require.NoError(t, err, "Shutdown with only idle connections (and one partial line) should close them and return nil")
@@ -603,7 +601,7 @@ func TestShutdown_ClosesIdleConnectionsAndWaitsForTheirGoroutines(t *testing.T) 
 		for i, c := range clients {
 			assert.NoError(t, c.WaitClosed(), "client %d after Shutdown: its connection must be closed", i)
 		}
-		_, err = net.DialTimeout("tcp", s.Addr, bound)
+		_, err = net.DialTimeout("tcp", s.Addr, harness.Bound())
 		assert.Error(t, err, "dialling after Shutdown returned: the listener must be closed")
 	})
 }
@@ -663,7 +661,7 @@ func TestShutdown_ClosesIdleConnectionsWaitsForHandleThenClosesItsConnection(t *
 			default:
 				t.Errorf("Serve had not returned after Shutdown, once every connection goroutine had finished")
 			}
-			assert.ElementsMatch(t, []string{"block", "hello"}, h.lines(),
+			assert.ElementsMatch(t, []string{"block", "hello"}, h.snapshot(),
 				"Handle's lines: a partial line is dropped at Shutdown, and a line that arrives while Handle runs is not handled after Shutdown began")
 			<-more
 		})
@@ -717,12 +715,13 @@ func TestShutdown_WaitsForHandleUntilTheContextEnds(t *testing.T) {
 
 func TestShutdown_WithDoneContextClosesEverythingAndReturnsItsError(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		srv, entered, release := blockingServer(t)
-		defer release()
-		s := start(t, srv, nil)
+		h := newGate(t)
+		defer h.release()
+		srv := &tcp.Server{Handle: h.handle}
+		s := start(t, srv)
 		busy := dial(t, s.Addr)
 		require.NoError(t, busy.WriteLine("block"))
-		waitFor(t, entered, s, "Handle(\"block\")")
+		waitFor(t, h.entered, s, "Handle(\"block\")")
 		idle := dial(t, s.Addr)
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -733,12 +732,12 @@ func TestShutdown_WithDoneContextClosesEverythingAndReturnsItsError(t *testing.T
 		case err := <-done:
 			require.Error(t, err, "Shutdown(cancelled ctx) while Handle is running")
 			assert.ErrorIs(t, err, context.Canceled, "Shutdown(cancelled ctx) while Handle is running must return ctx.Err()")
-		case <-time.After(bound):
-			t.Fatalf("Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", bound)
+		case <-time.After(harness.Bound()):
+			t.Fatalf("Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", harness.Bound())
 		}
 		assert.NoError(t, busy.WaitClosed(), "the busy connection after Shutdown(cancelled ctx)")
 		assert.NoError(t, idle.WaitClosed(), "the idle connection after Shutdown(cancelled ctx)")
-		release()
+		h.release()
 		requireServerClosed(t, s.Wait(), "Serve after Shutdown")
 	})
 }
@@ -760,12 +759,12 @@ func TestServe_AfterShutdownReturnsErrServerClosed(t *testing.T) {
 		select {
 		case err := <-errc:
 			requireServerClosed(t, err, "Serve after Shutdown")
-		case <-time.After(bound):
+		case <-time.After(harness.Bound()):
 			ln.Close()
 			<-errc
-			t.Fatalf("Serve after Shutdown was still running after %v: it must return ErrServerClosed at once", bound)
+			t.Fatalf("Serve after Shutdown was still running after %v: it must return ErrServerClosed at once", harness.Bound())
 		}
-		_, err := net.DialTimeout("tcp", ln.Addr().String(), bound)
+		_, err := net.DialTimeout("tcp", ln.Addr().String(), harness.Bound())
 		assert.Error(t, err, "dialling the listener given to Serve after Shutdown: Serve must close it")
 		if err == nil {
 			ln.Close()
@@ -902,7 +901,7 @@ func (r *received) snapshot() []string {
 }
 
 // wait waits until Handle has been given want lines, and fails t (with what did arrive) when
-// Serve returns first or the lines do not arrive within the bound.
+// Serve returns first or the lines do not arrive within harness.Bound.
 func (r *received) wait(t *testing.T, s *loopback.Server) {
 	t.Helper()
 	if problem := r.await(s); problem != "" {
@@ -912,7 +911,7 @@ func (r *received) wait(t *testing.T, s *loopback.Server) {
 
 // await is wait that returns the problem instead of failing t.
 func (r *received) await(s *loopback.Server) string {
-	timer := time.NewTimer(bound)
+	timer := time.NewTimer(harness.Bound())
 	defer timer.Stop()
 	select {
 	case <-r.full:
@@ -922,7 +921,7 @@ func (r *received) await(s *loopback.Server) string {
 			r.want, len(r.snapshot()), s.Wait())
 	case <-timer.C:
 		return fmt.Sprintf("Handle was given %d lines within %v, want %d. The first lines that did arrive: %s",
-			len(r.snapshot()), bound, r.want, shortList(r.snapshot()))
+			len(r.snapshot()), harness.Bound(), r.want, shortList(r.snapshot()))
 	}
 }
 
@@ -978,8 +977,6 @@ func (g *gate) inside() bool {
 		return false
 	}
 }
-
-func (g *gate) lines() []string { return g.snapshot() }
 
 // clientLine parses "client I line J ..." without fmt (whose scanner state comes from a
 // sync.Pool, which the race detector counts as synchronization).
@@ -1071,30 +1068,25 @@ func assertNotReturned(t *testing.T, ch chan error, what string) {
 	}
 }
 
-// start runs srv.Serve on a loopback listener (through wrap, when not nil). Cleanup shuts it
-// down and joins Serve, which must then return ErrServerClosed.
-func start(t *testing.T, srv *tcp.Server, wrap func(net.Listener) net.Listener) *loopback.Server {
+// start runs srv.Serve on a loopback listener, with a Logger of the test's own when srv has
+// none. Cleanup shuts it down and joins Serve, which must then return ErrServerClosed.
+func start(t *testing.T, srv *tcp.Server) *loopback.Server {
 	t.Helper()
 	if srv.Logger == nil {
 		srv.Logger, _ = newLogger()
 	}
-	return startOn(t, loopback.Listen(t), srv, wrap)
+	return startOn(t, loopback.Listen(t), srv)
 }
 
-func startOn(t *testing.T, ln net.Listener, srv *tcp.Server, wrap func(net.Listener) net.Listener) *loopback.Server {
+// startOn runs srv.Serve on ln as it is; cleanup as start.
+func startOn(t *testing.T, ln net.Listener, srv *tcp.Server) *loopback.Server {
 	t.Helper()
-	serve := func(ln net.Listener) error {
-		if wrap != nil {
-			ln = wrap(ln)
-		}
-		return srv.Serve(ln)
-	}
 	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		srv.Shutdown(ctx)
 	}
-	return loopback.StartOn(t, ln, serve, stop, loopback.WithExpected(tcp.ErrServerClosed))
+	return loopback.StartOn(t, ln, srv.Serve, stop, loopback.WithExpected(tcp.ErrServerClosed))
 }
 
 func dial(t *testing.T, addr string) *loopback.Conn {
@@ -1104,54 +1096,17 @@ func dial(t *testing.T, addr string) *loopback.Conn {
 	return c
 }
 
-// blockingServer's Handle blocks on the line "block" until release is called (at the latest
-// at cleanup); entered is closed when it starts blocking.
-func blockingServer(t *testing.T) (srv *tcp.Server, entered chan struct{}, release func()) {
-	entered, gate := make(chan struct{}), make(chan struct{})
-	release = sync.OnceFunc(func() { close(gate) })
-	t.Cleanup(release)
-	srv = &tcp.Server{Handle: func(line string) {
-		if line == "block" {
-			close(entered)
-			<-gate
-		}
-	}}
-	srv.Logger, _ = newLogger()
-	return srv, entered, release
-}
-
+// waitFor waits until ch is closed, and fails t when Serve returns first or harness.Bound
+// passes.
 func waitFor(t *testing.T, ch <-chan struct{}, s *loopback.Server, what string) {
 	t.Helper()
 	select {
 	case <-ch:
 	case <-s.Done():
 		t.Fatalf("Serve returned %v before %s", s.Wait(), what)
-	case <-time.After(bound):
-		t.Fatalf("%s did not happen within %v", what, bound)
+	case <-time.After(harness.Bound()):
+		t.Fatalf("%s did not happen within %v", what, harness.Bound())
 	}
-}
-
-// blockedInAll polls harness.Blocked, for up to patience, until one goroutine is blocked with
-// every one of fns on its stack, and reports whether that happened. It gives up early when
-// something arrives on stop.
-func blockedInAll(stop chan error, patience time.Duration, fns ...string) bool {
-	deadline := time.Now().Add(patience)
-	for time.Now().Before(deadline) && len(stop) == 0 {
-		ids := harness.Blocked(fns[0])
-		for _, fn := range fns[1:] {
-			other := harness.Blocked(fn)
-			for id := range ids {
-				if !other[id] {
-					delete(ids, id)
-				}
-			}
-		}
-		if len(ids) > 0 {
-			return true
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return false
 }
 
 // serving is a Serve call running in a synctest bubble.
@@ -1198,14 +1153,14 @@ func servePipes(t *testing.T, srv *tcp.Server, ln net.Listener) *serving {
 		s.errc <- s.err
 	}()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		ctx, cancel := context.WithTimeout(context.Background(), harness.Bound())
 		defer cancel()
 		srv.Shutdown(ctx)
 		ln.Close()
 		select {
 		case <-s.done:
-		case <-time.After(bound):
-			t.Errorf("Serve had not returned %v after Shutdown", bound)
+		case <-time.After(harness.Bound()):
+			t.Errorf("Serve had not returned %v after Shutdown", harness.Bound())
 		}
 	})
 	return s
@@ -1269,7 +1224,7 @@ func (p *pipeNet) Close() error   { p.close(); return nil }
 func (p *pipeNet) Addr() net.Addr { return pipeAddr{} }
 
 // tryDial connects, or returns an error when the listener is closed or nobody accepts within
-// the bound (virtual time).
+// harness.Bound (virtual time).
 func (p *pipeNet) tryDial() (*pipeClient, error) {
 	server, client := net.Pipe()
 	c := &pipeClient{conn: client}
@@ -1278,8 +1233,8 @@ func (p *pipeNet) tryDial() (*pipeClient, error) {
 		return c, nil
 	case <-p.closed:
 		return nil, errors.New("dial: connection refused (the listener is closed)")
-	case <-time.After(bound):
-		return nil, fmt.Errorf("dial: Serve did not accept the connection within %v", bound)
+	case <-time.After(harness.Bound()):
+		return nil, fmt.Errorf("dial: Serve did not accept the connection within %v", harness.Bound())
 	}
 }
 
@@ -1324,7 +1279,7 @@ type pipeClient struct {
 }
 
 func (c *pipeClient) write(s string) error {
-	c.conn.SetWriteDeadline(time.Now().Add(bound))
+	c.conn.SetWriteDeadline(time.Now().Add(harness.Bound()))
 	_, err := io.WriteString(c.conn, s)
 	return err
 }
@@ -1346,14 +1301,14 @@ func (c *pipeClient) closed() bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe)
 }
 
-// waitClosed waits, up to the bound (virtual time), for the server to close its side.
+// waitClosed waits, up to harness.Bound (virtual time), for the server to close its side.
 func (c *pipeClient) waitClosed() error {
-	c.conn.SetReadDeadline(time.Now().Add(bound))
+	c.conn.SetReadDeadline(time.Now().Add(harness.Bound()))
 	_, err := io.Copy(io.Discard, c.conn)
 	if err == nil || errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}
-	return fmt.Errorf("the connection was still open after %v: %w", bound, err)
+	return fmt.Errorf("the connection was still open after %v: %w", harness.Bound(), err)
 }
 
 // failingListener's first left calls to Accept return err.
