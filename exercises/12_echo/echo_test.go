@@ -259,7 +259,7 @@ func TestRequest_CancelledWhileWriting(t *testing.T) {
 
 func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		s, received := startUntilEOF(t, nil) // a nil answer: the server never answers
+		s, received := startUntilEOF(t, nil /* answer: none, the server never answers */)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		r := goRequest(ctx, s.Addr, "anyone there?")
