@@ -181,7 +181,7 @@ func TestOrdered_YieldsInInputOrder(t *testing.T) {
 				delay[x] = time.Hour // the first input finishes last of its batch
 			}
 		}
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			f := func(x int) int {
 				time.Sleep(delay[x]) // virtual time: the bubble's clock
 				return square(x)
@@ -218,7 +218,7 @@ func TestOrdered_TakesAtMostTwiceWorkersAhead(t *testing.T) {
 		}
 		delay[0] = time.Hour // everything behind the first input must wait for it
 
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			var taken atomic.Int64
 			in := func(yield func(int) bool) {
 				for i := range n {
@@ -455,7 +455,7 @@ func testExactlyWorkers(t *testing.T, name string, p pipe) {
 		r := harness.Rand(t)
 		workers := 1 + r.IntN(6)
 		n := 3*workers + 1 + r.IntN(10)
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			gate := make(chan struct{})
 			var running, peak atomic.Int64
 			f := func(x int) int {
@@ -486,7 +486,7 @@ func testStartsTheNextCall(t *testing.T, name string, p pipe) {
 		r := harness.Rand(t)
 		workers := 2 + r.IntN(4)
 		n := 2*workers + 1 + r.IntN(5)
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			gates := make([]chan struct{}, n)
 			for i := range gates {
 				gates[i] = make(chan struct{})
@@ -576,7 +576,7 @@ func testBreakWaitsForRunningCalls(t *testing.T, name string, p pipe) {
 		r := harness.Rand(t)
 		workers := 2 + r.IntN(4)
 		n := 3*workers + r.IntN(5)
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			gate := make(chan struct{})
 			var running atomic.Int64
 			entered := make(chan struct{}, n)
@@ -651,7 +651,7 @@ func testCancelWhileEveryGoroutineWaits(t *testing.T, name string, p pipe) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		workers, cancelAt := 2+r.IntN(5), 1+r.IntN(10)
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background()) // not t.Context(): it would hide a leak
 			defer cancel()
 			gate, cancelled := make(chan struct{}), make(chan struct{})
@@ -697,7 +697,7 @@ func testPanicReachesRanger(t *testing.T, name string, p pipe) {
 		const n, bound = 3000, 500
 		workers := 1 + r.IntN(6)
 		want := boom{input: r.IntN(20), token: r.Uint64()}
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			var taken atomic.Int64
 			in := func(yield func(int) bool) {
 				for i := range n {
