@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +62,7 @@ func BuildTests(ctx context.Context, root, dir string, packages []string, replac
 	messages := buildMessages(&stdout)
 	out := map[string]Build{}
 	for _, pkg := range packages {
-		bin := filepath.Join(dir, path.Base(pkg)+".test")
+		bin := filepath.Join(dir, testBinaryName(pkg))
 		if _, err := os.Stat(bin); err == nil {
 			out[pkg] = Build{Binary: bin}
 			continue
@@ -76,6 +77,15 @@ func BuildTests(ctx context.Context, root, dir string, packages []string, replac
 		out[pkg] = Build{Output: msg}
 	}
 	return out, nil
+}
+
+// testBinaryName is the name go test -c -o DIR/ gives the test binary of pkg: "01_cell.test",
+// with ".exe" after it on Windows.
+func testBinaryName(pkg string) string {
+	if runtime.GOOS == "windows" {
+		return path.Base(pkg) + ".test.exe"
+	}
+	return path.Base(pkg) + ".test"
 }
 
 func lastLines(s string, n int) string {
