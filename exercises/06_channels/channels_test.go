@@ -2,10 +2,8 @@ package channels_test
 
 import (
 	"fmt"
-	"regexp"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,7 +156,7 @@ func TestRecvTimeout_ReturnsAValueThatArrivesInTime(t *testing.T) {
 			require.NoError(t, err, "RecvTimeout(ch, %v) with a value sent after %v", d, after)
 			assert.Equal(t, v, got, "RecvTimeout(ch, %v) value", d)
 			assert.Equal(t, after, elapsed, "RecvTimeout(ch, %v) with a value sent after %v returned after %v: it should return as soon as the value arrives", d, after, elapsed)
-			assertNoLeftovers(t, "RecvTimeout")
+			harness.AssertNoLeftovers(t, channelsCode, "RecvTimeout returned but left goroutines behind: every goroutine it starts must end before it returns")
 
 			// A value that is already waiting comes back at once.
 			ch <- v + 1
@@ -167,7 +165,7 @@ func TestRecvTimeout_ReturnsAValueThatArrivesInTime(t *testing.T) {
 			assert.NoError(t, err, "RecvTimeout(ch, %v) with a value already in ch", d)
 			assert.Equal(t, v+1, got, "RecvTimeout(ch, %v) with a value already in ch", d)
 			assert.Zero(t, time.Since(start), "RecvTimeout(ch, %v) with a value already in ch should return at once", d)
-			assertNoLeftovers(t, "RecvTimeout")
+			harness.AssertNoLeftovers(t, channelsCode, "RecvTimeout returned but left goroutines behind: every goroutine it starts must end before it returns")
 		})
 	})
 }
@@ -186,7 +184,7 @@ func TestRecvTimeout_TimesOutAfterExactlyD(t *testing.T) {
 			assert.ErrorIs(t, err, channels.ErrTimeout, "RecvTimeout(ch, %v) when nothing is sent", d)
 			assert.Zero(t, got, "RecvTimeout(ch, %v) value on a timeout", d)
 			assert.Equal(t, d, elapsed, "RecvTimeout(ch, %v) when nothing is sent returned after %v, want exactly %v", d, elapsed, d)
-			assertNoLeftovers(t, "RecvTimeout")
+			harness.AssertNoLeftovers(t, channelsCode, "RecvTimeout returned but left goroutines behind: every goroutine it starts must end before it returns")
 
 			// Nothing RecvTimeout started may still be receiving from ch.
 			ch <- v
@@ -246,7 +244,7 @@ func TestRecvTimeout_TellsAClosedChannelFromATimeout(t *testing.T) {
 			_, err = channels.RecvTimeout(buffered, d)
 			require.Error(t, err, "RecvTimeout on a closed channel once its values are taken")
 			assert.ErrorIs(t, err, channels.ErrDisconnected, "RecvTimeout on a closed channel once its values are taken")
-			assertNoLeftovers(t, "RecvTimeout")
+			harness.AssertNoLeftovers(t, channelsCode, "RecvTimeout returned but left goroutines behind: every goroutine it starts must end before it returns")
 		})
 	})
 }
@@ -475,7 +473,7 @@ func TestUnbounded_ClosingInDeliversTheRestThenClosesOut(t *testing.T) {
 					u.close()
 					u.expect(vs[c.received:], fmt.Sprintf("the %d values left when in was closed", c.sent-c.received))
 					u.expectClosed()
-					assertNoLeftovers(t, "Unbounded, after in was closed and out drained,")
+					harness.AssertNoLeftovers(t, channelsCode, "Unbounded left goroutines behind after in was closed and out drained: every goroutine it starts must end once out is closed")
 				})
 			})
 		}
@@ -535,6 +533,9 @@ func TestDispatch_StopsAtQuitAndReadsNoFurther(t *testing.T) {
 }
 
 // Helpers.
+
+// channelsCode is on the stack of every goroutine running the exercise's code.
+const channelsCode = "/exercises/06_channels."
 
 // callLog records the arguments f was called with, from any goroutine.
 type callLog struct {
@@ -740,39 +741,4 @@ func assertTexts(t *testing.T, want, got []string, msgAndArgs ...any) bool {
 		return assert.Empty(t, got, msgAndArgs...)
 	}
 	return assert.Equal(t, want, got, msgAndArgs...)
-}
-
-// currentBubble names the synctest bubble of the calling goroutine ("synctest bubble 3").
-func currentBubble() string {
-	buf := make([]byte, 256)
-	return bubbleTag.FindString(string(buf[:runtime.Stack(buf, false)]))
-}
-
-var bubbleTag = regexp.MustCompile(`synctest bubble (\d+)`)
-
-// assertNoLeftovers waits until every other goroutine of the synctest bubble is blocked or
-// gone, then fails t when one of them is still running code of package channels: call is done,
-// so whatever it started should have ended.
-func assertNoLeftovers(t *testing.T, call string) {
-	t.Helper()
-	synctest.Wait()
-	me := currentBubble()
-	if left := channelsGoroutines(me); len(left) > 0 {
-		t.Errorf("%s returned but left %d goroutine(s) running: every goroutine it starts must end before it returns (or, for Unbounded, once out is closed):\n%s",
-			call, len(left), strings.Join(left, "\n\n"))
-	}
-}
-
-// channelsGoroutines returns the stacks of the goroutines running code of package channels,
-// in the synctest bubble named bubble ("synctest bubble 3").
-func channelsGoroutines(bubble string) []string {
-	buf := make([]byte, 1<<20)
-	var found []string
-	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-		header, _, _ := strings.Cut(g, "\n")
-		if bubble != "" && bubbleTag.FindString(header) == bubble && strings.Contains(g, "/exercises/06_channels.") {
-			found = append(found, g)
-		}
-	}
-	return found
 }
