@@ -56,7 +56,7 @@ func TestSend_WritesTheMessageAndANewlineThenCloses(t *testing.T) {
 			}
 			got <- string(b)
 			return nil
-		}, /* stop */ nil)
+		}, nil /* stop */)
 		// It ends in white space, which Send must not trim.
 		msg := fmt.Sprintf("hello from the client! #%d \t", harness.Rand(t).IntN(1e6))
 		require.NoError(t, tcp.Send(context.Background(), s.Addr, msg), "Send(ctx, %s, %q)", s.Addr, msg)
@@ -218,7 +218,7 @@ func TestServe_DeliversEveryLineExactlyOnce(t *testing.T) {
 
 func TestServe_LinesKeepEveryByteButTheNewline(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			got := &recorder{}
 			pn := newPipeNet(t)
 			servePipes(t, &tcp.Server{Handle: got.handle}, pn)
@@ -351,7 +351,7 @@ func TestServe_BadClientsDoNotHoldUpTheOthers(t *testing.T) {
 
 func TestServe_PartialLineIsDroppedOnReset(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			got := &recorder{}
 			logger, logs := newLogger()
 			pn := newPipeNet(t)
@@ -461,7 +461,7 @@ func TestServe_NilLoggerLogsToSlogDefault(t *testing.T) {
 
 func TestServe_IdleTimeoutClosesSilentConnections(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			const idle = 100 * time.Millisecond
 			got := &recorder{}
 			logger, logs := newLogger()
@@ -500,7 +500,7 @@ func TestServe_IdleTimeoutClosesSilentConnections(t *testing.T) {
 
 func TestServe_ZeroIdleTimeoutMeansNoLimit(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			got := &recorder{}
 			pn := newPipeNet(t)
 			servePipes(t, &tcp.Server{Handle: got.handle}, pn)
@@ -528,7 +528,7 @@ func TestServe_SurvivesTemporaryAcceptErrors(t *testing.T) {
 			{"an error whose Temporary method reports true (not a net.Error)", temporaryError{}},
 			{"loopback.FlakyListener's error (wrapped in a *net.OpError)", nil},
 		} {
-			synctest.Test(t, func(t *testing.T) {
+			harness.Bubble(t, func(t *testing.T) {
 				failures := 2 + harness.Rand(t).IntN(4)
 				logger, logs := newLogger()
 				got := &recorder{}
@@ -554,7 +554,7 @@ func TestServe_SurvivesTemporaryAcceptErrors(t *testing.T) {
 
 func TestServe_ReturnsOtherAcceptErrors(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			broken := errors.New("the listener broke for good")
 			pn := newPipeNet(t)
 			sv := servePipes(t, &tcp.Server{Handle: func(string) {}}, &failingListener{Listener: pn, err: broken, left: 1 << 30})
@@ -608,7 +608,7 @@ func TestShutdown_ClosesIdleConnectionsAndWaitsForTheirGoroutines(t *testing.T) 
 
 func TestShutdown_ClosesIdleConnectionsWaitsForHandleThenClosesItsConnection(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			h := newGate(t)
 			pn := newPipeNet(t)
 			pn.holdFailedReads() // a connection's goroutine, once its connection is closed, waits for pn.releaseFailedReads
@@ -670,7 +670,7 @@ func TestShutdown_ClosesIdleConnectionsWaitsForHandleThenClosesItsConnection(t *
 
 func TestShutdown_WaitsForHandleUntilTheContextEnds(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			h := newGate(t)
 			pn := newPipeNet(t)
 			server := &tcp.Server{Handle: h.handle}
@@ -774,7 +774,7 @@ func TestServe_AfterShutdownReturnsErrServerClosed(t *testing.T) {
 
 func TestShutdown_CalledTwiceAtOnce(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			h := newGate(t)
 			pn := newPipeNet(t)
 			server := &tcp.Server{Handle: h.handle}
@@ -813,7 +813,7 @@ func TestShutdown_CalledTwiceAtOnce(t *testing.T) {
 
 func TestShutdown_ClosesEveryListener(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			got := &recorder{}
 			srv := &tcp.Server{Handle: got.handle}
 			srv.Logger, _ = newLogger()
@@ -841,7 +841,7 @@ func TestShutdown_ClosesEveryListener(t *testing.T) {
 
 func TestShutdown_WhileAConnectionIsBeingAccepted(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
+		harness.Bubble(t, func(t *testing.T) {
 			got := &recorder{}
 			srv := &tcp.Server{Handle: got.handle}
 			srv.Logger, _ = newLogger()
