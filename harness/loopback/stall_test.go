@@ -32,27 +32,9 @@ func TestFullQueue_ADialWaitsUntilItsContextEnds(t *testing.T) {
 	}
 }
 
-// accept returns ln's next connection, closed at cleanup.
-func accept(t *testing.T, ln net.Listener) net.Conn {
-	t.Helper()
-	c, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func TestStuckWrites_OnlyTheNthConnectionsWritesWaitUntilClosed(t *testing.T) {
 	ln := loopback.StuckWrites(loopback.Listen(t), 2)
-	clients := make([]*loopback.Conn, 3)
-	for i := range clients {
-		c, err := loopback.Dial(t, ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[i] = c
-	}
+	clients := []*loopback.Conn{dial(t, ln), dial(t, ln), dial(t, ln)}
 	first, stuck, third := accept(t, ln), accept(t, ln), accept(t, ln)
 	for i, c := range []net.Conn{first, third} {
 		if _, err := io.WriteString(c, "through\n"); err != nil {
@@ -62,20 +44,8 @@ func TestStuckWrites_OnlyTheNthConnectionsWritesWaitUntilClosed(t *testing.T) {
 			t.Errorf("connection %d: the client read %q, %v; want \"through\", nil", 2*i+1, line, err)
 		}
 	}
-
-	written := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(stuck, "never")
-		written <- err
-	}()
-	if !harness.Poll(func() bool { return len(harness.Blocked(loopback.StuckWriteFunc)) > 0 }) {
-		t.Fatalf("no goroutine was blocked in %s within %v", loopback.StuckWriteFunc, harness.Bound())
-	}
-	select {
-	case err := <-written:
-		t.Fatalf("Write on the stuck connection returned %v before it was closed", err)
-	default:
-	}
+	written := goWrite(t, stuck)
+	notYet(t, written, "Write on the stuck connection, before it was closed")
 	stuck.Close()
 	if err := <-written; !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Write on the stuck connection, once closed = %v, want net.ErrClosed", err)
@@ -84,19 +54,10 @@ func TestStuckWrites_OnlyTheNthConnectionsWritesWaitUntilClosed(t *testing.T) {
 
 func TestStuckWrites_AWriteDeadlineThatHasPassedEndsTheWait(t *testing.T) {
 	ln := loopback.StuckWrites(loopback.Listen(t), 1)
-	if _, err := loopback.Dial(t, ln.Addr().String()); err != nil {
-		t.Fatal(err)
-	}
+	dial(t, ln)
 	stuck := accept(t, ln)
 	stuck.SetWriteDeadline(time.Now().Add(time.Hour)) // in the future: no effect
-	written := make(chan error, 1)
-	go func() {
-		_, err := io.WriteString(stuck, "never")
-		written <- err
-	}()
-	if !harness.Poll(func() bool { return len(harness.Blocked(loopback.StuckWriteFunc)) > 0 }) {
-		t.Fatalf("no goroutine was blocked in %s within %v", loopback.StuckWriteFunc, harness.Bound())
-	}
+	written := goWrite(t, stuck)
 	stuck.SetDeadline(time.Now())
 	if err := <-written; !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("Write on the stuck connection once its deadline passed = %v, want os.ErrDeadlineExceeded", err)
@@ -105,28 +66,17 @@ func TestStuckWrites_AWriteDeadlineThatHasPassedEndsTheWait(t *testing.T) {
 
 func TestHoldAccept_HoldsTheFirstConnectionUntilRelease(t *testing.T) {
 	hl := loopback.HoldAccept(t, loopback.Listen(t))
-	if _, err := loopback.Dial(t, hl.Addr().String()); err != nil {
-		t.Fatal(err)
-	}
+	dial(t, hl)
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		c, _ := hl.Accept()
 		accepted <- c
 	}()
-	select {
-	case <-hl.Accepted():
-	case <-time.After(harness.Bound()):
-		t.Fatalf("Accepted was not closed within %v of a dial", harness.Bound())
-	}
-	select {
-	case <-accepted:
-		t.Fatal("Accept returned before Release")
-	case <-hl.Closed():
-		t.Fatal("Closed was closed before Close")
-	default:
-	}
+	waitFor(t, hl.Accepted(), "Accepted, after a dial")
+	notYet(t, accepted, "Accept, before Release")
+	notYet(t, hl.Closed(), "Closed, before Close")
 	hl.Close()
-	<-hl.Closed()
+	waitFor(t, hl.Closed(), "Closed, after Close")
 	hl.Release()
 	hl.Release() // a second call does nothing
 	c := <-accepted
@@ -138,64 +88,106 @@ func TestHoldAccept_HoldsTheFirstConnectionUntilRelease(t *testing.T) {
 
 func TestHoldFailedRead_HoldsTheFirstFailedReadUntilRelease(t *testing.T) {
 	hl := loopback.HoldFailedRead(t, loopback.Listen(t))
-	client, err := loopback.Dial(t, hl.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := dial(t, hl)
 	server := accept(t, hl)
 	client.WriteString("x")
-	buf := make([]byte, 8)
-	if n, err := server.Read(buf); n != 1 || err != nil {
-		t.Fatalf("a Read that gets data = %d, %v; want 1, nil (not held)", n, err)
+	if got := <-goRead(server); got.n != 1 || got.err != nil {
+		t.Fatalf("a Read that gets data = %d, %v; want 1, nil (not held)", got.n, got.err)
 	}
-	read := make(chan error, 1)
-	go func() {
-		_, err := server.Read(buf)
-		read <- err
-	}()
+	read := goRead(server)
 	client.Close()
-	select {
-	case <-hl.Held():
-	case <-time.After(harness.Bound()):
-		t.Fatalf("Held was not closed within %v of the client closing", harness.Bound())
-	}
-	select {
-	case err := <-read:
-		t.Fatalf("the failed Read returned %v before Release", err)
-	default:
-	}
+	waitFor(t, hl.Held(), "Held, after the client closed")
+	notYet(t, read, "the failed Read, before Release")
 	hl.Release()
-	if err := <-read; !errors.Is(err, io.EOF) {
-		t.Errorf("the held Read after Release = %v, want io.EOF", err)
+	if got := <-read; !errors.Is(got.err, io.EOF) {
+		t.Errorf("the held Read after Release = %v, want io.EOF", got.err)
 	}
 }
 
 func TestHoldDataRead_HoldsTheFirstReadThatGetsData(t *testing.T) {
 	hl := loopback.HoldDataRead(t, loopback.Listen(t))
-	client, err := loopback.Dial(t, hl.Addr().String())
+	client := dial(t, hl)
+	read := goRead(accept(t, hl))
+	client.WriteString("line\n")
+	waitFor(t, hl.Held(), "Held, after the client wrote")
+	notYet(t, read, "the Read, before Release")
+	hl.Release()
+	if got := <-read; got.data != "line\n" {
+		t.Errorf("the held Read after Release got %q, want %q", got.data, "line\n")
+	}
+}
+
+// Helpers.
+
+// dial connects to ln, or fails t.
+func dial(t *testing.T, ln net.Listener) *loopback.Conn {
+	t.Helper()
+	c, err := loopback.Dial(t, ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	server := accept(t, hl)
-	read := make(chan string, 1)
+	return c
+}
+
+// accept returns ln's next connection, closed at cleanup.
+func accept(t *testing.T, ln net.Listener) net.Conn {
+	t.Helper()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// goWrite writes to c, a stuck connection of StuckWrites, in a goroutine of its own, and
+// returns once that goroutine is blocked in the Write; the channel gets the Write's error.
+func goWrite(t *testing.T, c net.Conn) <-chan error {
+	t.Helper()
+	written := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c, "never")
+		written <- err
+	}()
+	if !harness.Poll(func() bool { return len(harness.Blocked(loopback.StuckWriteFunc)) > 0 }) {
+		t.Fatalf("no goroutine was blocked in %s within %v", loopback.StuckWriteFunc, harness.Bound())
+	}
+	return written
+}
+
+type readResult struct {
+	data string
+	n    int
+	err  error
+}
+
+// goRead reads once from c in a goroutine of its own.
+func goRead(c net.Conn) <-chan readResult {
+	read := make(chan readResult, 1)
 	go func() {
 		buf := make([]byte, 8)
-		n, _ := server.Read(buf)
-		read <- string(buf[:n])
+		n, err := c.Read(buf)
+		read <- readResult{string(buf[:n]), n, err}
 	}()
-	client.WriteString("line\n")
+	return read
+}
+
+// waitFor waits until ch is closed, or fails t after harness.Bound.
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
 	select {
-	case <-hl.Held():
+	case <-ch:
 	case <-time.After(harness.Bound()):
-		t.Fatalf("Held was not closed within %v of the client writing", harness.Bound())
+		t.Fatalf("%s: not closed within %v", what, harness.Bound())
 	}
+}
+
+// notYet fails t when ch has something to receive, or is closed, already.
+func notYet[T any](t *testing.T, ch <-chan T, what string) {
+	t.Helper()
 	select {
-	case got := <-read:
-		t.Fatalf("the Read returned %q before Release", got)
+	case v := <-ch:
+		t.Fatalf("%s: already happened (%v)", what, v)
 	default:
-	}
-	hl.Release()
-	if got := <-read; got != "line\n" {
-		t.Errorf("the held Read after Release got %q, want %q", got, "line\n")
 	}
 }
