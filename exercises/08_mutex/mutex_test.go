@@ -38,8 +38,7 @@ func TestMutex_WithChangesTheValue(t *testing.T) {
 		require.NoError(t, answer.With(func(v *int) { got = *v }), "With(read)")
 		assert.Equal(t, b, got, "after With set the value to %d, the next With sees", b)
 
-		names := mutex.New([]string{"hello"})
-		require.NotNil(t, names, "New([]string) returned nil")
+		names := newMutex(t, []string{"hello"})
 		require.NoError(t, names.With(func(v *[]string) { *v = append(*v, "dolly") }))
 		require.NoError(t, names.With(func(v *[]string) {
 			assert.Equal(t, []string{"hello", "dolly"}, *v, "With(append) then With(read)")
@@ -51,8 +50,7 @@ func TestMutex_WithIsMutuallyExclusive(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		g, n := 4+r.IntN(5), 200+r.IntN(200)
-		counter := mutex.New(0)
-		require.NotNil(t, counter, "New(0) returned nil")
+		counter := newMutex(t, 0)
 
 		// First, two goroutines: while the first one's f runs, the second one's With must wait.
 		entered, gate := make(chan struct{}), make(chan struct{})
@@ -107,8 +105,7 @@ func TestMutex_WithIsMutuallyExclusive(t *testing.T) {
 
 func TestMutex_PanicInFReachesTheCaller(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		m := mutex.New("value")
-		require.NotNil(t, m, "New returned nil")
+		m := newMutex(t, "value")
 		want := boom{harness.Rand(t).Uint64()}
 		ran := false
 		got, _ := harness.Recover(func() { _ = m.With(func(*string) { ran = true; panic(want) }) })
@@ -119,8 +116,7 @@ func TestMutex_PanicInFReachesTheCaller(t *testing.T) {
 
 func TestMutex_PanicPoisons(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		m := mutex.New(1)
-		require.NotNil(t, m, "New returned nil")
+		m := newMutex(t, 1)
 		require.NoError(t, m.With(func(v *int) {}), "With on a fresh Mutex")
 		harness.Recover(func() { _ = m.With(func(*int) { panic(boom{}) }) })
 
@@ -146,8 +142,7 @@ func TestMutex_PanicPoisons(t *testing.T) {
 
 func TestMutex_PanicReleasesTheLock(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		m := mutex.New(0)
-		require.NotNil(t, m, "New returned nil")
+		m := newMutex(t, 0)
 		_, panicked := harness.Recover(func() { _ = m.With(func(*int) { panic(boom{1}) }) })
 		require.True(t, panicked, "With(f) where f panics returned normally: the panic must go on to the caller")
 		// Another goroutine must get an answer, not wait forever for the lock.
@@ -161,8 +156,7 @@ func TestMutex_PanicReleasesTheLock(t *testing.T) {
 
 func TestMutex_WaiterSeesThePoison(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		m := mutex.New(0)
-		require.NotNil(t, m, "New returned nil")
+		m := newMutex(t, 0)
 		entered, gate := make(chan struct{}), make(chan struct{})
 		holder := make(chan any, 1)
 		go func() {
@@ -207,8 +201,7 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 func TestMutex_ClearPoisonMakesItUsable(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
-		m := mutex.New(0)
-		require.NotNil(t, m, "New returned nil")
+		m := newMutex(t, 0)
 		m.ClearPoison() // not poisoned: does nothing
 		require.NoError(t, m.With(func(v *int) { *v = 1 }), "With after ClearPoison on a healthy Mutex")
 
@@ -236,8 +229,7 @@ func TestMutex_ConcurrentWithAndClearPoison(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		g, n := 3+r.IntN(3), 20+r.IntN(20)
-		m := mutex.New(0)
-		require.NotNil(t, m, "New(0) returned nil")
+		m := newMutex(t, 0)
 		var ran, returnedNil atomic.Int64
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -278,10 +270,8 @@ func TestMutex_ConcurrentWithAndClearPoison(t *testing.T) {
 // what its call returns.
 func TestErrors_SentinelsAreDistinctAndReturned(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		b := mutex.NewBank(map[string]int{"alice": 10, "bob": 0})
-		require.NotNil(t, b, "NewBank returned nil")
-		m := mutex.New(0)
-		require.NotNil(t, m, "New(0) returned nil")
+		b := newBank(t, map[string]int{"alice": 10, "bob": 0})
+		m := newMutex(t, 0)
 
 		sentinels := map[string]error{"ErrPoisoned": mutex.ErrPoisoned, "ErrNoAccount": mutex.ErrNoAccount, "ErrInsufficientFunds": mutex.ErrInsufficientFunds}
 		for name, err := range sentinels {
@@ -309,8 +299,7 @@ func TestErrors_SentinelsAreDistinctAndReturned(t *testing.T) {
 func TestBank_BalanceAndTotal(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		balances := randomBalances(t)
-		b := mutex.NewBank(balances)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, balances)
 		assertBalances(t, b, balances, "NewBank")
 		assert.Equal(t, sum(balances), b.Total(), "NewBank(%v).Total()", balances)
 		_, err := b.Balance("mallory")
@@ -323,8 +312,7 @@ func TestBank_NewBankCopiesTheMap(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		balances := randomBalances(t)
 		want := maps.Clone(balances)
-		b := mutex.NewBank(balances)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, balances)
 		for name := range balances {
 			balances[name] = 1_000_000
 		}
@@ -341,8 +329,7 @@ func TestBank_TransferMovesMoney(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		want := map[string]int{"alice": 100 + r.IntN(100), "bob": r.IntN(100), "carol": r.IntN(100)}
-		b := mutex.NewBank(want)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, want)
 		total := sum(want)
 		for _, tr := range []struct{ from, to string }{{"alice", "bob"}, {"bob", "carol"}, {"carol", "alice"}, {"alice", "carol"}} {
 			amount := 1 + r.IntN(want[tr.from])
@@ -363,8 +350,7 @@ func TestBank_TransferMovesMoney(t *testing.T) {
 func TestBank_TransferRejectsNonPositiveAmount(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		want := randomBalances(t)
-		b := mutex.NewBank(want)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, want)
 		for _, amount := range []int{0, -1 - harness.Rand(t).IntN(100)} {
 			err := b.Transfer("alice", "bob", amount)
 			assert.Error(t, err, "Transfer(%q, %q, %d): an amount <= 0 is an error", "alice", "bob", amount)
@@ -376,8 +362,7 @@ func TestBank_TransferRejectsNonPositiveAmount(t *testing.T) {
 func TestBank_TransferWithUnknownAccount(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		want := randomBalances(t)
-		b := mutex.NewBank(want)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, want)
 		for _, tr := range []struct{ from, to string }{{"alice", "mallory"}, {"mallory", "alice"}, {"mallory", "trudy"}} {
 			err := b.Transfer(tr.from, tr.to, 1)
 			require.Error(t, err, "Transfer(%q, %q, 1) returned a nil error, want ErrNoAccount", tr.from, tr.to)
@@ -396,8 +381,7 @@ func TestBank_TransferWithUnknownAccount(t *testing.T) {
 func TestBank_InsufficientFundsChangesNothing(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		want := randomBalances(t)
-		b := mutex.NewBank(want)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, want)
 		too := want["alice"] + 1 + harness.Rand(t).IntN(100)
 		err := b.Transfer("alice", "bob", too)
 		require.Error(t, err, "Transfer(%q, %q, %d) with %d in %q returned a nil error, want ErrInsufficientFunds", "alice", "bob", too, want["alice"], "alice")
@@ -419,8 +403,7 @@ func TestBank_ConcurrentTransfersNeverOverdraw(t *testing.T) {
 		const rounds = 200
 		for round := range rounds {
 			have := 100 + r.IntN(100)
-			b := mutex.NewBank(map[string]int{"alice": have, "bob": 0, "carol": 0})
-			require.NotNil(t, b, "NewBank returned nil")
+			b := newBank(t, map[string]int{"alice": have, "bob": 0, "carol": 0})
 			var arrived, succeeded atomic.Int64
 			release := make(chan struct{})
 			var wg sync.WaitGroup
@@ -469,8 +452,7 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 		const perDirection, transfers = 4, 2000
 		atLeastProcessors(t, 4)
 		start := map[string]int{"alice": 50 + r.IntN(50), "bob": 50 + r.IntN(50), "carol": r.IntN(50)}
-		b := mutex.NewBank(start)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, start)
 		total := sum(start)
 
 		// Each goroutine of the test says who it is, and when it is done.
@@ -587,17 +569,28 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 // TestBank_BalanceAndTotalWhileTransfersRun reads Balance and Total from goroutines released at
 // the same moment as transfers in both directions: every balance read is >= 0, every Total is
 // the starting total (a Total is the sum at one moment: money on its way between two accounts
-// is counted once), and the race detector reports a balance read or written without its lock.
+// is counted once), and the race detector reports a balance read or written without its lock
+// (for certain in the first Transfer and Total, released together with nothing between them).
 func TestBank_BalanceAndTotalWhileTransfersRun(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		start := map[string]int{"alice": 50 + r.IntN(50), "bob": 50 + r.IntN(50), "carol": 50 + r.IntN(50)}
-		b := mutex.NewBank(start)
-		require.NotNil(t, b, "NewBank returned nil")
+		b := newBank(t, start)
 		total := sum(start)
 		names := []string{"alice", "bob", "carol"}
 		const transfers = 1000
 		atLeastProcessors(t, 4)
+
+		// First one Transfer and one Total, released at the same moment with nothing else
+		// between them: the race detector reports a balance Total reads without its lock,
+		// whichever of the two runs first.
+		pairGate, pairTotal := make(chan struct{}), make(chan int, 1)
+		var pair sync.WaitGroup
+		pair.Go(func() { <-pairGate; _ = b.Transfer("alice", "bob", 1) })
+		pair.Go(func() { <-pairGate; pairTotal <- b.Total() })
+		close(pairGate)
+		pair.Wait()
+		assert.Equal(t, total, <-pairTotal, "Total() at the same moment as a Transfer: transfers never change the total")
 
 		gate := make(chan struct{})
 		var transfersWG, readersWG sync.WaitGroup
@@ -659,11 +652,10 @@ func TestCache_ComputesEachKeyOnce(t *testing.T) {
 		r := harness.Rand(t)
 		offset := r.IntN(1000)
 		calls := map[string]int{}
-		c := mutex.NewCache(func(k string) int {
+		c := newCache(t, func(k string) int {
 			calls[k]++
 			return len(k) + offset
 		})
-		require.NotNil(t, c, "NewCache returned nil")
 		keys := []string{"a", "bb", "ccc", "dddd"}
 		for range 3 {
 			for _, k := range keys {
@@ -683,12 +675,11 @@ func TestCache_ConcurrentGetsOfOneKeyShareOneCompute(t *testing.T) {
 		base := r.IntN(1000) * 100
 		gate := make(chan struct{})
 		var calls atomic.Int64
-		c := mutex.NewCache(func(k int) int {
+		c := newCache(t, func(k int) int {
 			n := calls.Add(1)
 			<-gate
 			return base + k + int(n)*10000 // each computation returns its own value
 		})
-		require.NotNil(t, c, "NewCache returned nil")
 		var once sync.Once
 		openGate := func() { once.Do(func() { close(gate) }) }
 		t.Cleanup(openGate)
@@ -718,7 +709,7 @@ func TestCache_DifferentKeysComputeInParallel(t *testing.T) {
 		// has: a Cache that computes under one lock can never let both start.
 		started := map[string]chan struct{}{"a": make(chan struct{}), "b": make(chan struct{})}
 		other := map[string]string{"a": "b", "b": "a"}
-		c := mutex.NewCache(func(k string) string {
+		c := newCache(t, func(k string) string {
 			close(started[k])
 			select {
 			case <-started[other[k]]:
@@ -727,7 +718,6 @@ func TestCache_DifferentKeysComputeInParallel(t *testing.T) {
 			}
 			return strings.ToUpper(k)
 		})
-		require.NotNil(t, c, "NewCache returned nil")
 		results := make(chan string, 2)
 		for _, k := range []string{"a", "b"} {
 			go func() { results <- k + "=" + c.Get(k) }()
@@ -748,13 +738,12 @@ func TestCache_ConcurrentGetsOfManyKeys(t *testing.T) {
 		offset := r.IntN(1000)
 		var mu sync.Mutex
 		calls := map[int]int{}
-		c := mutex.NewCache(func(k int) int {
+		c := newCache(t, func(k int) int {
 			mu.Lock()
 			calls[k]++
 			mu.Unlock()
 			return 3*k + offset
 		})
-		require.NotNil(t, c, "NewCache returned nil")
 		gate := make(chan struct{})
 		var wg sync.WaitGroup
 		for i := range g {
@@ -789,14 +778,13 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 		want := boom{harness.Rand(t).Uint64()}
 		gate := make(chan struct{})
 		var calls atomic.Int64
-		c := mutex.NewCache(func(k string) string {
+		c := newCache(t, func(k string) string {
 			if k == "bad" && calls.Add(1) == 1 {
 				<-gate
 				panic(want)
 			}
 			return strings.ToUpper(k)
 		})
-		require.NotNil(t, c, "NewCache returned nil")
 		var once sync.Once
 		openGate := func() { once.Do(func() { close(gate) }) }
 		t.Cleanup(openGate)
@@ -831,6 +819,30 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 }
 
 // Helpers.
+
+// newMutex calls mutex.New(v), and fails t at once when it returns nil.
+func newMutex[T any](t *testing.T, v T) *mutex.Mutex[T] {
+	t.Helper()
+	m := mutex.New(v)
+	require.NotNil(t, m, "New(%v) returned nil, want a *Mutex holding the value", v)
+	return m
+}
+
+// newBank calls mutex.NewBank(balances), and fails t at once when it returns nil.
+func newBank(t *testing.T, balances map[string]int) *mutex.Bank {
+	t.Helper()
+	b := mutex.NewBank(balances)
+	require.NotNil(t, b, "NewBank(%v) returned nil", balances)
+	return b
+}
+
+// newCache calls mutex.NewCache(compute), and fails t at once when it returns nil.
+func newCache[K comparable, V any](t *testing.T, compute func(K) V) *mutex.Cache[K, V] {
+	t.Helper()
+	c := mutex.NewCache(compute)
+	require.NotNil(t, c, "NewCache returned nil")
+	return c
+}
 
 // withBounded calls m.With(f) in a goroutine and fails the test if it has not returned within
 // harness.Bound: a With that waits for a lock nobody will release fails here, with a clear
