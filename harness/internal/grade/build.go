@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -255,6 +257,247 @@ func (b *binaries) get(ctx context.Context, e manifest.Exercise, files map[strin
 	return bin
 }
 
+// request is one test binary to build: exercise e with its learner files swapped in.
+type request struct {
+	e     manifest.Exercise
+	files map[string][]byte
+}
+
+// getAll returns the test binaries of reqs, in order, as get does for each; those that are
+// neither built nor being built are built together, in one go command (buildAll). Call release
+// for each.
+func (b *binaries) getAll(ctx context.Context, reqs []request, pin bool) []*binary {
+	bins := make([]*binary, len(reqs))
+	var mine []int
+	b.mu.Lock()
+	for i, r := range reqs {
+		k := key(r.e, r.files)
+		bin, ok := b.m[k]
+		if !ok {
+			bin = &binary{key: k, done: make(chan struct{})}
+			b.m[k] = bin
+			mine = append(mine, i)
+		}
+		bin.refs++
+		bin.pinned = bin.pinned || pin
+		bins[i] = bin
+	}
+	b.mu.Unlock()
+	if len(mine) > 0 {
+		b.buildAll(ctx, reqs, bins, mine, pin)
+	}
+	for i, bin := range bins {
+		select {
+		case <-bin.done:
+		case <-ctx.Done():
+			b.release(bin)
+			bins[i] = &binary{err: ctx.Err()}
+		}
+	}
+	return bins
+}
+
+// buildAll builds the binaries bins[i] of reqs[i] for each i in which, and marks each done.
+// Several are compiled in one go command (`go test -c -o DIR` with every package), which loads
+// the packages and checks the cache once for all of them. When that command does not succeed
+// (a learner file that does not compile, a limit), each binary it did not finish is built
+// again alone, so that each exercise's compiler message is exactly its own.
+func (b *binaries) buildAll(ctx context.Context, reqs []request, bins []*binary, which []int, pristine bool) {
+	if len(which) > 1 {
+		built, err := b.compileTogether(ctx, reqs, bins, which, pristine)
+		if err == nil {
+			var rest []int
+			for _, i := range which {
+				if p, ok := built[i]; ok {
+					bins[i].path = p
+					close(bins[i].done)
+				} else {
+					rest = append(rest, i)
+				}
+			}
+			which = rest
+		}
+	}
+	for _, i := range which {
+		bins[i].path, bins[i].compileErr, bins[i].err = b.compile(ctx, reqs[i].e, reqs[i].files, bins[i].key, pristine)
+		close(bins[i].done)
+	}
+}
+
+// compileTogether runs one go test -c -race for the packages of reqs[i], i in which, with all
+// their files swapped in, and returns the binaries it made (index -> path), each moved into a
+// folder of its own. When the go command ended by itself, within its limits, every binary it
+// wrote into the empty folder out is whole (it writes one only after its package compiled,
+// passed vet and linked), even if another package failed; when it was stopped, none is
+// trusted, nor any of a pristine build that failed (out started with the kept binaries).
+func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*binary, which []int, pristine bool) (map[int]string, error) {
+	cache, err := b.cacheFor(pristine)
+	if err != nil {
+		return nil, err
+	}
+	out, err := os.MkdirTemp(b.work, "batch-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(out)
+	replace := map[string]string{}
+	var pkgs []string
+	for _, i := range which {
+		r, err := b.sources(reqs[i].e, reqs[i].files, bins[i].key)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(replace, r)
+		pkgs = append(pkgs, reqs[i].e.Package())
+	}
+	ov, err := writeOverlay(out, replace)
+	if err != nil {
+		return nil, err
+	}
+	if pristine {
+		b.reuse(out, reqs, which)
+	}
+	limits := compileLimits
+	limits.Time *= time.Duration(len(which))
+	end := b.stats.begin(building)
+	res, err := b.box.Run(ctx, sandbox.Command{
+		Path:   b.gocmd,
+		Args:   append([]string{"test", "-c", "-race", "-ldflags=-s -w", "-o", out + string(filepath.Separator), "-overlay", ov}, pkgs...),
+		Dir:    b.root,
+		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
+		Limits: limits,
+	})
+	end()
+	switch {
+	case err != nil:
+		return nil, err
+	case pristine && !res.Clean(), !res.Exited || res.TimedOut || res.Flooded:
+		// A pristine build started from the kept binaries: when it fails, those still in out
+		// may be old ones.
+		return nil, nil
+	}
+	if pristine {
+		b.keep(out, reqs, which)
+	}
+	built := map[int]string{}
+	for _, i := range which {
+		e := reqs[i].e
+		to := filepath.Join(b.work, "build", bins[i].key, e.Short()+".test")
+		if os.Rename(filepath.Join(out, outName(e)), to) == nil {
+			built[i] = to
+		}
+	}
+	return built, nil
+}
+
+// outName is the name go test -c -o DIR gives the test binary of e: its package's last path
+// element, with .test.
+func outName(e manifest.Exercise) string { return path.Base(e.Package()) + ".test" }
+
+// kept is the folder where the pristine test binaries are kept between sessions, one per
+// exercise, beside the grader's build cache. Only binaries built from the pristine tree go
+// there.
+func (b *binaries) kept() string { return b.base + "-pristine" }
+
+// reuse copies the kept pristine binaries of reqs[i], i in which, into out, where the go
+// command finds them: it links again only those whose inputs changed (it compares the build ID
+// a binary carries with its own), so a session on an unchanged tree links none. A copy, never
+// a link: the go command may write into the file it finds.
+func (b *binaries) reuse(out string, reqs []request, which []int) {
+	for _, i := range which {
+		name := outName(reqs[i].e)
+		if isELF(filepath.Join(b.kept(), name)) {
+			copyFile(filepath.Join(b.kept(), name), filepath.Join(out, name))
+		}
+	}
+}
+
+// isELF reports whether the file p starts as an executable does. The go command overwrites
+// such a file when it is stale, but leaves any other file where its output goes (and fails).
+func isELF(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	_, err = io.ReadFull(f, magic)
+	return err == nil && string(magic) == "\x7fELF"
+}
+
+// keep copies the pristine binaries the go command left in out into kept, each replacing the
+// kept one in one rename, so that another session never reads half a file; one that is kept
+// already, byte for byte, is left alone.
+func (b *binaries) keep(out string, reqs []request, which []int) {
+	if os.MkdirAll(b.kept(), 0o755) != nil {
+		return
+	}
+	for _, i := range which {
+		name := outName(reqs[i].e)
+		from, to := filepath.Join(out, name), filepath.Join(b.kept(), name)
+		if sameContent(from, to) {
+			continue
+		}
+		tmp := to + ".tmp-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if copyFile(from, tmp) != nil || os.Rename(tmp, to) != nil {
+			os.Remove(tmp)
+		}
+	}
+}
+
+// copyFile copies the file src to dst, with its mode.
+func copyFile(src, dst string) error {
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, fi.Mode().Perm())
+}
+
+// sameContent reports whether the files a and b hold the same bytes.
+func sameContent(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	if err1 != nil || err2 != nil || fa.Size() != fb.Size() {
+		return false
+	}
+	da, err1 := os.ReadFile(a)
+	db, err2 := os.ReadFile(b)
+	return err1 == nil && err2 == nil && bytes.Equal(da, db)
+}
+
+// sources writes e's files into the build folder of the binary k and returns the overlay's
+// replacements: each pristine learner file's path, to the written file.
+func (b *binaries) sources(e manifest.Exercise, files map[string][]byte, k string) (map[string]string, error) {
+	src := filepath.Join(b.work, "build", k, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return nil, err
+	}
+	replace := map[string]string{}
+	for name, data := range files {
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return nil, err
+		}
+		replace[filepath.Join(b.root, filepath.FromSlash(e.Dir()), name)] = p
+	}
+	return replace, nil
+}
+
+// writeOverlay writes the -overlay file of replace into dir and returns its path.
+func writeOverlay(dir string, replace map[string]string) (string, error) {
+	overlay, err := json.Marshal(map[string]any{"Replace": replace})
+	if err != nil {
+		return "", err
+	}
+	ov := filepath.Join(dir, "overlay.json")
+	return ov, os.WriteFile(ov, overlay, 0o644)
+}
+
 // release says one user is done with bin; the last one deletes it unless it is pinned.
 func (b *binaries) release(bin *binary) {
 	if bin.key == "" {
@@ -279,23 +522,12 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 		return "", "", err
 	}
 	dir := filepath.Join(b.work, "build", k)
-	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
-		return "", "", err
-	}
-	replace := map[string]string{}
-	for name, data := range files {
-		p := filepath.Join(dir, "src", name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return "", "", err
-		}
-		replace[filepath.Join(b.root, filepath.FromSlash(e.Dir()), name)] = p
-	}
-	overlay, err := json.Marshal(map[string]any{"Replace": replace})
+	replace, err := b.sources(e, files, k)
 	if err != nil {
 		return "", "", err
 	}
-	ov := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+	ov, err := writeOverlay(dir, replace)
+	if err != nil {
 		return "", "", err
 	}
 	path = filepath.Join(dir, e.Short()+".test")

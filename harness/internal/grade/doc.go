@@ -28,8 +28,12 @@
 // come from and which toolchain runs. It builds into the grader's own cache (a folder of the
 // user's cache directory, emptied when a session leaves it larger than 1 GiB), never the go
 // command's default one, and it and every compiler and linker it starts are bounded: 1 GiB of
-// data memory and 256 MiB per file written each, 5 minutes, 256 KiB of output. A file that
-// passes a bound does not compile, and scores 0.
+// data memory and 256 MiB per file written each, 5 minutes (per exercise built), 256 KiB of
+// output. A file that passes a bound does not compile, and scores 0. Learner files are built
+// with a copy of that cache made for the session, which goes with it. The pristine test
+// binaries, and nothing built from a submission, are kept beside the cache between sessions
+// (one per exercise), so that a session on an unchanged tree links none of them again: the go
+// command relinks a kept binary whose inputs changed.
 //
 // # How a test counts as passed
 //
@@ -87,7 +91,8 @@
 //     a failure. Memory tricks within the process need a data race, which the race detector
 //     reports as a failure.
 //   - the sandbox (bubblewrap): a child process that learner code starts (09_pipeline) runs
-//     in the same sandbox, where there is no /proc, so it can neither read the test
+//     in the same sandbox, where there is no proc file system (/proc holds one file, a copy
+//     of the environment the test process was given), so it can neither read the test
 //     process's arguments, nor write its memory (/proc/PID/mem) or its output
 //     (/proc/PID/fd/1); the seccomp filter denies ptrace, process_vm_writev and pidfd_getfd;
 //     no new user namespace can be made to mount a /proc. A killed process has no exit status.
@@ -123,7 +128,8 @@
 // # What graded code can see and use
 //
 // With bubblewrap, a test process reads only its binary, its exercise's folder of the pristine
-// tree, go.mod and go.sum, /usr and a few files of /etc: not the solutions, the alternates, the
+// tree, go.mod and go.sum, /usr, a few files of /etc and /proc/self/environ (a copy of its own
+// environment, where the race detector reads GORACE): not the solutions, the alternates, the
 // class folder or any report. Its writable places are its own /tmp (256 MiB) and /dev/shm
 // (64 MiB); its network is its own loopback. --out may not be inside the pristine tree or the
 // class folder, where a later run would show or grade it. Each student's reports are written

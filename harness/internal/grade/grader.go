@@ -117,11 +117,21 @@ type submission struct {
 	student string
 }
 
-// unit is the grading of one exercise (ex) of one submission (sub).
-type unit struct{ sub, ex int }
+// graded is one exercise (ex) of one submission (sub): its result so far, and the test binary
+// its tests run from (nil when nothing is to run).
+type graded struct {
+	sub, ex  int
+	res      ExerciseResult
+	expected []string
+	bin      *binary
+}
 
-// grade grades every submission, jobs units (an exercise of a submission) at a time. done is
-// called, from one goroutine at a time, as each submission is finished.
+// grade grades every submission and returns their reports, in order. It works as a pipeline:
+// jobs builders each take the next submission, check its learner files and compile the test
+// binaries of all its exercises in one go command; runJobs runners take the exercises as their
+// binaries are ready and run their tests. Test processes mostly wait (timers, sockets), so
+// more of them run at once than there are CPUs, while the builds, which do not wait, keep to
+// jobs. done is called, from one goroutine at a time, as each submission is finished.
 func (g *grader) grade(ctx context.Context, subs []submission, done func(r *Report)) []*Report {
 	reports := make([]*Report, len(subs))
 	left := make([]int, len(subs))
@@ -129,95 +139,163 @@ func (g *grader) grade(ctx context.Context, subs []submission, done func(r *Repo
 	for i, s := range subs {
 		reports[i] = &Report{
 			Student: s.student, Submission: s.dir, Sandbox: string(g.box.Kind()), SandboxNote: g.box.Note(),
-			Exercises: make([]ExerciseResult, len(g.exercises)), IgnoredFiles: ignoredElsewhere(g.root, s.dir),
-		}
-		if reports[i].IgnoredFiles == nil {
-			reports[i].IgnoredFiles = []string{}
+			Exercises: make([]ExerciseResult, len(g.exercises)), IgnoredFiles: []string{},
 		}
 		left[i] = len(g.exercises)
 	}
 	g.prepare(ctx)
-	units := make(chan unit)
+
+	var mu sync.Mutex
+	finish := func(x *graded) {
+		x.res.score(g.exercises[x.ex].Points)
+		mu.Lock()
+		defer mu.Unlock()
+		r := reports[x.sub]
+		r.Exercises[x.ex] = x.res
+		left[x.sub]--
+		if left[x.sub] == 0 {
+			r.total()
+			r.GradedAt = time.Now().UTC().Truncate(time.Second)
+			r.Seconds = round2(time.Since(starts[x.sub]).Seconds())
+			if done != nil {
+				done(r)
+			}
+		}
+	}
+
+	next := make(chan int)
 	go func() {
-		defer close(units)
+		defer close(next)
 		for si := range subs {
-			for ei := range g.exercises {
-				select {
-				case units <- unit{sub: si, ex: ei}:
-				case <-ctx.Done():
-					return
-				}
+			select {
+			case next <- si:
+			case <-ctx.Done():
+				return
 			}
 		}
 	}()
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	toRun := make(chan *graded)
+	var builders, runners sync.WaitGroup
 	for range max(1, g.opt.jobs) {
-		wg.Go(func() {
-			for u := range units {
-				mu.Lock()
-				if starts[u.sub].IsZero() {
-					starts[u.sub] = time.Now()
+		builders.Go(func() {
+			for si := range next {
+				ignored := ignoredElsewhere(g.root, subs[si].dir)
+				if ignored == nil {
+					ignored = []string{}
 				}
-				mu.Unlock()
-				res := g.gradeExercise(ctx, subs[u.sub].dir, g.exercises[u.ex])
 				mu.Lock()
-				r := reports[u.sub]
-				r.Exercises[u.ex] = res
-				left[u.sub]--
-				if left[u.sub] == 0 {
-					r.total()
-					r.GradedAt = time.Now().UTC().Truncate(time.Second)
-					r.Seconds = round2(time.Since(starts[u.sub]).Seconds())
-					if done != nil {
-						done(r)
+				starts[si] = time.Now()
+				reports[si].IgnoredFiles = ignored
+				mu.Unlock()
+				for _, x := range g.build(ctx, si, subs[si].dir) {
+					if x.bin == nil {
+						finish(x)
+						continue
 					}
+					toRun <- x
 				}
-				mu.Unlock()
 			}
 		})
 	}
-	wg.Wait()
+	for range g.runJobs() {
+		runners.Go(func() {
+			for x := range toRun {
+				x.res.Tests = g.runTests(ctx, x.bin.path, g.exercises[x.ex], x.expected)
+				g.bins.release(x.bin)
+				finish(x)
+			}
+		})
+	}
+	builders.Wait()
+	close(toRun)
+	runners.Wait()
 	return reports
 }
 
-// prepare builds the pristine test binaries of every exercise, jobs at a time, and lists their
-// tests, before any learner file is compiled: the learner builds then start from a cache that
-// holds everything but the learner files. Failures are kept and reported per exercise.
+// runJobs is how many exercises' tests run at once: twice --jobs, as test processes mostly
+// wait on timers and sockets (verification runs its test binaries the same way).
+func (g *grader) runJobs() int { return 2 * max(1, g.opt.jobs) }
+
+// prepare builds the pristine test binaries of every exercise, in one go command, and lists
+// their tests, before any learner file is compiled: the learner builds then start from a cache
+// that holds everything but the learner files. Failures are kept and reported per exercise.
 func (g *grader) prepare(ctx context.Context) {
-	sem := make(chan struct{}, max(1, g.opt.jobs))
+	var reqs []request
+	for _, e := range g.exercises {
+		files, err := g.pristineFiles(e)
+		if err == nil {
+			reqs = append(reqs, request{e: e, files: files})
+		}
+	}
+	for _, bin := range g.bins.getAll(ctx, reqs, true) {
+		g.bins.release(bin) // pinned: it stays
+	}
 	var wg sync.WaitGroup
 	for _, e := range g.exercises {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			g.expectedTests(ctx, e)
-		})
+		wg.Go(func() { g.expectedTests(ctx, e) })
 	}
 	wg.Wait()
 }
 
-// gradeExercise grades exercise e of the submission at dir.
-func (g *grader) gradeExercise(ctx context.Context, dir string, e manifest.Exercise) (res ExerciseResult) {
-	res = ExerciseResult{Name: e.Name, Status: Graded, IgnoredFiles: ignoredInExercise(g.root, dir, e), PolicyViolations: []string{}}
-	if res.IgnoredFiles == nil {
-		res.IgnoredFiles = []string{}
+// build checks the learner files of every exercise of the submission at dir (submission si)
+// and compiles the test binaries of those that pass the checks, all in one go command. An
+// exercise whose files are missing, refused or do not compile comes back finished (bin nil).
+func (g *grader) build(ctx context.Context, si int, dir string) []*graded {
+	out := make([]*graded, len(g.exercises))
+	var reqs []request
+	var wanting []*graded
+	for ei, e := range g.exercises {
+		x := &graded{sub: si, ex: ei}
+		out[ei] = x
+		files, ok := g.check(ctx, dir, e, x)
+		if ok {
+			reqs = append(reqs, request{e: e, files: files})
+			wanting = append(wanting, x)
+		}
 	}
-	defer func() { res.score(e.Points) }()
+	for i, bin := range g.bins.getAll(ctx, reqs, false) {
+		x := wanting[i]
+		switch {
+		case bin.err != nil:
+			x.res.Status, x.res.Message = NotGraded, "the grader could not compile the tests: "+bin.err.Error()
+			x.notRun("not run: " + x.res.Message)
+		case bin.compileErr != "":
+			x.res.Status, x.res.Message = CompileError, "does not compile:\n"+capMessage("", bin.compileErr)
+			x.notRun("not run: the exercise does not compile")
+		default:
+			x.bin = bin
+			continue
+		}
+		g.bins.release(bin)
+	}
+	return out
+}
 
+// notRun gives every expected test of x the status Error with the message why.
+func (x *graded) notRun(why string) {
+	x.res.Tests = make([]TestResult, len(x.expected))
+	for i, name := range x.expected {
+		x.res.Tests[i] = TestResult{Name: name, Status: Error, Message: why}
+	}
+}
+
+// check reads exercise e's learner files from the submission at dir and checks them against the
+// policy, filling in x. ok is false when x is finished: the files are missing or refused, or
+// the exercise's tests cannot be listed.
+func (g *grader) check(ctx context.Context, dir string, e manifest.Exercise, x *graded) (files map[string][]byte, ok bool) {
+	x.res = ExerciseResult{Name: e.Name, Status: Graded, IgnoredFiles: ignoredInExercise(g.root, dir, e), PolicyViolations: []string{}}
+	if x.res.IgnoredFiles == nil {
+		x.res.IgnoredFiles = []string{}
+	}
+	res := &x.res
 	expected, err := g.expectedTests(ctx, e)
 	if err != nil {
 		res.Status, res.Message = NotGraded, "the grader could not list this exercise's tests: "+err.Error()
-		return res
+		return nil, false
 	}
-	notRun := func(why string) {
-		res.Tests = make([]TestResult, len(expected))
-		for i, name := range expected {
-			res.Tests[i] = TestResult{Name: name, Status: Error, Message: why}
-		}
-	}
+	x.expected = expected
 
-	files := map[string][]byte{}
+	files = map[string][]byte{}
 	for _, name := range e.Files {
 		data, err := readLearnerFile(dir, e.Dir()+"/"+name)
 		switch {
@@ -228,56 +306,64 @@ func (g *grader) gradeExercise(ctx context.Context, dir string, e manifest.Exerc
 			res.PolicyViolations = append(res.PolicyViolations, err.Error())
 		}
 		if err != nil {
-			notRun("not run: " + res.Message)
-			return res
+			x.notRun("not run: " + res.Message)
+			return nil, false
 		}
 		files[name] = data
 	}
-
-	if !g.opt.noPolicy {
-		for _, name := range e.Files {
-			vs, err := policy.Check(name, files[name], e.Imports)
-			if err != nil {
-				res.Status, res.Message = NotGraded, err.Error()
-				notRun("not run: " + err.Error())
-				return res
-			}
-			for _, v := range vs {
-				res.PolicyViolations = append(res.PolicyViolations, v.String())
-			}
+	if g.opt.noPolicy {
+		return files, true
+	}
+	for _, name := range e.Files {
+		vs, err := policy.Check(name, files[name], e.Imports)
+		if err != nil {
+			res.Status, res.Message = NotGraded, err.Error()
+			x.notRun("not run: " + err.Error())
+			return nil, false
 		}
-		if n := len(res.PolicyViolations); n > 0 {
-			res.Status = Refused
-			res.Message = fmt.Sprintf("%s breaks the grading policy (%d %s), so nothing of it was compiled or run", strings.Join(e.Files, ", "), n, plural(n, "problem", "problems"))
-			notRun("not run: the file breaks the grading policy")
-			return res
+		for _, v := range vs {
+			res.PolicyViolations = append(res.PolicyViolations, v.String())
 		}
 	}
-
-	bin := g.bins.get(ctx, e, files, false)
-	defer g.bins.release(bin)
-	switch {
-	case bin.err != nil:
-		res.Status, res.Message = NotGraded, "the grader could not compile the tests: "+bin.err.Error()
-		notRun("not run: " + res.Message)
-		return res
-	case bin.compileErr != "":
-		res.Status, res.Message = CompileError, "does not compile:\n"+capMessage("", bin.compileErr)
-		notRun("not run: the exercise does not compile")
-		return res
+	if n := len(res.PolicyViolations); n > 0 {
+		res.Status = Refused
+		res.Message = fmt.Sprintf("%s breaks the grading policy (%d %s), so nothing of it was compiled or run", strings.Join(e.Files, ", "), n, plural(n, "problem", "problems"))
+		x.notRun("not run: the file breaks the grading policy")
+		return nil, false
 	}
+	return files, true
+}
+
+// runTests runs the expected tests of e from the test binary bin. All of them run first in one
+// process; when that process shows every one of them passed (passedTogether), that is their
+// result. Otherwise each runs again in a process of its own, and those runs alone decide.
+func (g *grader) runTests(ctx context.Context, bin string, e manifest.Exercise, expected []string) []TestResult {
+	if len(expected) > 1 {
+		if results, decided := g.runTogether(ctx, bin, e, expected); decided {
+			return results
+		}
+	}
+	var results []TestResult
 	for i, name := range expected {
-		tr, started := g.runTest(ctx, bin.path, e, name)
-		res.Tests = append(res.Tests, tr)
+		tr, started := g.runTest(ctx, bin, e, name)
+		results = append(results, tr)
 		if !started {
-			// Every test of this binary would wait as long: the package never initializes.
-			for _, rest := range expected[i+1:] {
-				res.Tests = append(res.Tests, TestResult{Name: rest, Status: Error, Message: "not run: " + firstLine(tr.Message)})
-			}
+			results = append(results, notStarted(expected[i+1:], tr)...)
 			break
 		}
 	}
-	return res
+	return results
+}
+
+// notStarted are the results of the tests names when a test binary did not start testing (tr
+// is the result of the test that found it): every test of the binary would wait as long, as
+// the package never initializes.
+func notStarted(names []string, tr TestResult) []TestResult {
+	var out []TestResult
+	for _, name := range names {
+		out = append(out, TestResult{Name: name, Status: Error, Message: "not run: " + firstLine(tr.Message)})
+	}
+	return out
 }
 
 func plural(n int, one, many string) string {
@@ -297,14 +383,10 @@ func (g *grader) expectedTests(ctx context.Context, e manifest.Exercise) ([]stri
 	}
 	g.expectedMu.Unlock()
 	x.once.Do(func() {
-		files := map[string][]byte{}
-		for _, name := range e.Files {
-			data, err := os.ReadFile(filepath.Join(g.root, filepath.FromSlash(e.Dir()), name))
-			if err != nil {
-				x.err = err
-				return
-			}
-			files[name] = data
+		files, err := g.pristineFiles(e)
+		if err != nil {
+			x.err = err
+			return
 		}
 		bin := g.bins.get(ctx, e, files, true)
 		switch {
@@ -319,6 +401,19 @@ func (g *grader) expectedTests(ctx context.Context, e manifest.Exercise) ([]stri
 	return x.names, x.err
 }
 
+// pristineFiles reads e's learner files from the pristine tree: the stubs.
+func (g *grader) pristineFiles(e manifest.Exercise) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, name := range e.Files {
+		data, err := os.ReadFile(filepath.Join(g.root, filepath.FromSlash(e.Dir()), name))
+		if err != nil {
+			return nil, err
+		}
+		files[name] = data
+	}
+	return files, nil
+}
+
 // startTime is how long a test binary may take to initialize its packages and start testing
 // (at most its time limit). A race test binary starts in a tenth of a second when the machine is
 // idle; the margin is for a machine that is not.
@@ -328,10 +423,72 @@ const startTime = 10 * time.Second
 // is false when the binary did not start testing within startTime.
 func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, name string) (tr TestResult, started bool) {
 	nonce := newNonce()
-	cmd := sandbox.Command{
+	cmd := g.testCommand(bin, e, nonce, "^"+regexp.QuoteMeta(name)+"$")
+	end := g.stats.begin(running)
+	res, err := g.box.Run(ctx, cmd)
+	end()
+	if err != nil {
+		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}, true
+	}
+	status, msg := judge(name, nonce, res, limitsOf(cmd.Limits))
+	return TestResult{Name: name, Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}, !res.NotStarted
+}
+
+// runTogether runs every expected test of e in one process,
+//
+//	BIN -test.run=^(TestA|TestB|...)$ -test.v=test2json -test.count=1 -test.shuffle=NONCE -test.paniconexit0 -test.failfast
+//
+// within the limits of one test. decided is true when that settles the results: every test
+// passed (passedTogether), or the binary did not start testing (then no test can run). Any
+// other outcome, a failure, a crash, a limit, anything unexpected in the transcript, decides
+// nothing: the caller runs each test alone.
+func (g *grader) runTogether(ctx context.Context, bin string, e manifest.Exercise, expected []string) (results []TestResult, decided bool) {
+	quoted := make([]string, len(expected))
+	for i, name := range expected {
+		quoted[i] = regexp.QuoteMeta(name)
+	}
+	nonce := newNonce()
+	cmd := g.testCommand(bin, e, nonce, "^("+strings.Join(quoted, "|")+")$")
+	cmd.Args = append(cmd.Args, "-test.failfast")
+	end := g.stats.begin(running)
+	res, err := g.box.Run(ctx, cmd)
+	end()
+	switch {
+	case err != nil:
+		return nil, false
+	case res.NotStarted:
+		status, msg := judge(expected[0], nonce, res, limitsOf(cmd.Limits))
+		first := TestResult{Name: expected[0], Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}
+		return append([]TestResult{first}, notStarted(expected[1:], first)...), true
+	}
+	for _, name := range expected {
+		t := readTranscript(res.Stdout, name, nonce)
+		if !t.passed(res) {
+			return nil, false
+		}
+		results = append(results, TestResult{Name: name, Status: Pass, Seconds: passSeconds(res.Stdout, name)})
+	}
+	return results, true
+}
+
+// passSeconds is the time testing reported on the pass line of the test name ("--- PASS:
+// TestX (0.12s)"), 0 when there is none.
+func passSeconds(stdout []byte, name string) float64 {
+	m := regexp.MustCompile(`(?m)^` + frame + `--- PASS: ` + regexp.QuoteMeta(name) + ` \(([0-9.]+)s\)`).FindSubmatch(stdout)
+	if m == nil {
+		return 0
+	}
+	secs, _ := strconv.ParseFloat(string(m[1]), 64)
+	return secs
+}
+
+// testCommand is the sandboxed command that runs the tests of bin that run (a -test.run
+// pattern) matches, with the nonce for -test.shuffle.
+func (g *grader) testCommand(bin string, e manifest.Exercise, nonce, run string) sandbox.Command {
+	return sandbox.Command{
 		Path: bin,
 		Args: []string{
-			"-test.run=^" + regexp.QuoteMeta(name) + "$",
+			"-test.run=" + run,
 			"-test.v=test2json",
 			"-test.count=1",
 			"-test.shuffle=" + nonce,
@@ -344,14 +501,6 @@ func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, n
 		StartLine: "-test.shuffle " + nonce,
 		StartTime: min(startTime, limitsOf(g.opt.limits).Time),
 	}
-	end := g.stats.begin(running)
-	res, err := g.box.Run(ctx, cmd)
-	end()
-	if err != nil {
-		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}, true
-	}
-	status, msg := judge(name, nonce, res, limitsOf(cmd.Limits))
-	return TestResult{Name: name, Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}, !res.NotStarted
 }
 
 // exposed lists what a test process of e may read besides its binary: e's folder of the

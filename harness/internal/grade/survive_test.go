@@ -369,6 +369,7 @@ func TestSurvive_GradedCodeSeesOnlyWhatTheTestsNeed(t *testing.T) {
 	for _, f := range files {
 		switch {
 		case strings.HasPrefix(f, exDir), f == filepath.Join(root, "go.mod"), f == filepath.Join(root, "go.sum"):
+		case f == "/proc/self/environ": // the environment the test was given, for the race detector
 		case strings.HasSuffix(f, ".test"): // the test binary and the launcher
 		default:
 			t.Errorf("graded code can read %s", f)

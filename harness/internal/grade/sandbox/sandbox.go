@@ -12,9 +12,11 @@
 //     the only writable places, each a tmpfs of a fixed size (bubblewrap 0.5 and later; an
 //     older one gives an unbounded /tmp and no writable /dev/shm); a read-only /dev; nothing
 //     of the home folder;
-//   - no /proc at all, so that no process can reach another's memory or file descriptors
-//     through /proc/PID/mem or /proc/PID/fd, nor its own code through /proc/self/mem; no new
-//     user namespaces (bubblewrap 0.8 and later), so none can mount a /proc of its own;
+//   - no proc file system, so that no process can reach another's memory or file descriptors
+//     through /proc/PID/mem or /proc/PID/fd, nor its own code through /proc/self/mem: /proc
+//     holds one read-only file, self/environ, the environment the command is given (the race
+//     detector reads GORACE there, and nowhere else); no new user namespaces (bubblewrap 0.8
+//     and later), so none can mount a /proc of its own;
 //   - every process it started is killed when it ends (the PID namespace goes with it).
 //
 // Whatever the kind, the process runs under a small re-exec of the current executable that

@@ -93,7 +93,9 @@ var etcFiles = []string{
 	"/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/ssl", "/etc/mime.types",
 }
 
-func (s *Sandbox) bwrapArgs(c Command) []string {
+// bwrapArgs are bubblewrap's arguments for c. environ is a file holding c's environment as
+// /proc/self/environ would (see run).
+func (s *Sandbox) bwrapArgs(c Command, environ string) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534",
 		"--cap-drop", "ALL", "--die-with-parent", "--new-session", "--hostname", "kata",
@@ -130,6 +132,11 @@ func (s *Sandbox) bwrapArgs(c Command) []string {
 		a = append(a, "--size", fmt.Sprint(shmSize), "--tmpfs", "/dev/shm", "--size", fmt.Sprint(tmpSize))
 	}
 	a = append(a, "--tmpfs", "/tmp")
+	// The race detector reads its settings (GORACE) from /proc/self/environ, not from the
+	// process's environment: without it, it ignores atexit_sleep_ms=0 and sleeps a second in
+	// every test process that exits 0. This one read-only file, the environment the process is
+	// given anyway, is all there is of /proc.
+	a = append(a, "--ro-bind", environ, "/proc/self/environ")
 	for _, p := range exposed(append([]string{c.Path, c.Dir, s.self}, c.Expose...)) {
 		a = append(a, "--ro-bind", p, p)
 	}
@@ -169,21 +176,28 @@ func (s *Sandbox) run(ctx context.Context, c Command, tmp string) (*Result, erro
 		return nil, errors.New("sandbox: Command.Path and Command.Dir must be absolute")
 	}
 	home := tmp
-	var argv []string
 	if s.kind == Bubblewrap {
 		home = "/tmp"
-		argv = append([]string{s.bwrap}, s.bwrapArgs(c)...)
 	}
-	argv = append(argv, s.self, c.Path)
-	argv = append(argv, c.Args...)
-
 	env := make([]string, 0, len(c.Env)+3)
 	for _, kv := range c.Env {
 		if k, _, _ := strings.Cut(kv, "="); k != "HOME" && k != "TMPDIR" && k != childEnv {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "HOME="+home, "TMPDIR="+home, childEnv+"="+c.Limits.encode(c.probe, s.kind == Bubblewrap))
+	env = append(env, "HOME="+home, "TMPDIR="+home)
+	var argv []string
+	if s.kind == Bubblewrap {
+		// What the command's /proc/self/environ would hold once the launcher has execed it.
+		environ := filepath.Join(tmp, "environ")
+		if err := os.WriteFile(environ, []byte(strings.Join(env, "\x00")+"\x00"), 0o444); err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		argv = append([]string{s.bwrap}, s.bwrapArgs(c, environ)...)
+	}
+	argv = append(argv, s.self, c.Path)
+	argv = append(argv, c.Args...)
+	env = append(env, childEnv+"="+c.Limits.encode(c.probe, s.kind == Bubblewrap))
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = c.Dir
