@@ -40,7 +40,13 @@ func (a *App) Verify(args []string) int {
 		a.errorf("this repository has no verification yet (%s is missing).", verifyPackage)
 		return ExitUsage
 	}
-	goArgs := []string{"test", "-race", "-count=1"}
+	// Repeating mutants takes as long as it takes (each test binary has its own limit);
+	// verification alone takes minutes on a busy machine.
+	timeout := "-timeout=45m"
+	if f.repeat > 0 {
+		timeout = "-timeout=0"
+	}
+	goArgs := []string{"test", "-race", "-count=1", timeout}
 	if f.short {
 		goArgs = append(goArgs, "-short")
 	}

@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 		n = v
 	}
 	runs = make(chan struct{}, n)
-	raiseParallel()
+	raiseLimits()
 	tmp, err := os.MkdirTemp("", "kata-verify-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "verify:", err)
@@ -73,16 +73,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// raiseParallel lets every variant's subtest start at once unless the caller chose -parallel:
+// raiseLimits lets every variant's subtest start at once unless the caller chose -parallel:
 // the subtests only wait for a build (batched, two go commands at a time) or a run slot, and
 // go test's default of GOMAXPROCS would keep all but two variants from even queueing for a build,
-// leaving the batches small and the CPUs idle while binaries wait on timers.
-func raiseParallel() {
+// leaving the batches small and the CPUs idle while binaries wait on timers. It also lifts go
+// test's default -timeout of 10m, which a 2-core machine busy with other work can need more than
+// to verify every exercise (each test binary has its own limit, so nothing hangs for good); a
+// timeout the caller chose, other than exactly 10m, stays.
+func raiseLimits() {
 	flag.Parse()
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
 	if !set {
 		flag.Set("test.parallel", "256")
+	}
+	if f := flag.Lookup("test.timeout"); f != nil && f.Value.String() == (10*time.Minute).String() {
+		flag.Set("test.timeout", "45m")
 	}
 }
 
