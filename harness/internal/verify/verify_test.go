@@ -34,6 +34,7 @@ var (
 	man     *manifest.Manifest
 	builds  *builder      // compiles test binaries, several exercises to a go command
 	runs    chan struct{} // one token per test binary allowed to run at once
+	kept    chan struct{} // one token per test binary built and not yet removed
 	repeat  = repeatFromEnv()
 	ratesMu sync.Mutex
 	rates   []string // catch rates measured in repeat mode, for KATA_VERIFY_RATES
@@ -57,6 +58,10 @@ func TestMain(m *testing.M) {
 		n = v
 	}
 	runs = make(chan struct{}, n)
+	// Builds run ahead of the runs, so that a batch has a variant of many exercises, but not
+	// without end: all 400 variants' binaries (7 MB each) at once would be close to 3 GB in the
+	// temporary folder; 128 is under 1 GB, and a third of all variants.
+	kept = make(chan struct{}, 128)
 	raiseLimits()
 	tmp, err := os.MkdirTemp("", "kata-verify-")
 	if err != nil {
@@ -103,6 +108,8 @@ type variant struct {
 // removed when the test ends.
 func compile(t *testing.T, what string, v variant) string {
 	t.Helper()
+	kept <- struct{}{}
+	t.Cleanup(func() { <-kept })
 	b := builds.build(v)
 	if b.Binary == "" {
 		t.Fatalf("%s of %s does not compile:\n%s", what, v.e.Name, b.Output)
