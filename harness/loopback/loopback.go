@@ -14,7 +14,11 @@
 //   - HalfLineThenReset, Flood, Silent and NeverReads: misbehaving clients, one per fault;
 //   - NeverAnswers and ClosedAddr: misbehaving servers for client code;
 //   - FlakyListener and Track: listeners that inject temporary Accept errors, and that show
-//     whether the code serving them still has calls in progress.
+//     whether the code serving them still has calls in progress;
+//   - FullQueue, StuckWrites, HoldAccept, HoldFailedRead and HoldDataRead: stalls that hold
+//     code under test at one known blocking point (a dial to a full accept queue, a write that
+//     never completes, an Accept, a Read) until the test releases it, so that a cancellation
+//     is proven to reach that point.
 package loopback
 
 import (
