@@ -32,7 +32,7 @@ func (g *grader) class(ctx context.Context, dir string, sh shard, v versions, ch
 	}
 	var reports []*Report
 	if len(subs) > 0 {
-		fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
+		fmt.Fprintf(stderr, "kata grade: grading %d submissions, %d exercises each, %d built at a time; sandbox: %s\n", len(subs), len(g.exercises), g.opt.jobs, g.box.Kind())
 		bar := newProgress(stderr, len(subs), quiet)
 		reports = g.grade(ctx, subs, bar.done)
 		bar.finish()

@@ -430,7 +430,7 @@ func (g *grader) runTest(ctx context.Context, bin string, e manifest.Exercise, n
 	if err != nil {
 		return TestResult{Name: name, Status: Error, Message: "the grader could not run the test: " + err.Error()}, true
 	}
-	status, msg := judge(name, nonce, res, limitsOf(cmd.Limits))
+	status, msg := judge(name, nonce, res, cmd.Limits.WithDefaults())
 	return TestResult{Name: name, Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}, !res.NotStarted
 }
 
@@ -457,7 +457,7 @@ func (g *grader) runTogether(ctx context.Context, bin string, e manifest.Exercis
 	case err != nil:
 		return nil, false
 	case res.NotStarted:
-		status, msg := judge(expected[0], nonce, res, limitsOf(cmd.Limits))
+		status, msg := judge(expected[0], nonce, res, cmd.Limits.WithDefaults())
 		first := TestResult{Name: expected[0], Status: status, Message: msg, Seconds: round2(res.Elapsed.Seconds())}
 		return append([]TestResult{first}, notStarted(expected[1:], first)...), true
 	}
@@ -499,7 +499,7 @@ func (g *grader) testCommand(bin string, e manifest.Exercise, nonce, run string)
 		Expose:    g.exposed(e),
 		Limits:    g.opt.limits,
 		StartLine: "-test.shuffle " + nonce,
-		StartTime: min(startTime, limitsOf(g.opt.limits).Time),
+		StartTime: min(startTime, g.opt.limits.WithDefaults().Time),
 	}
 }
 
@@ -513,20 +513,6 @@ func (g *grader) exposed(e manifest.Exercise) []string {
 		filepath.Join(g.root, "go.mod"),
 		filepath.Join(g.root, "go.sum"),
 	}
-}
-
-// limitsOf fills in the defaults the sandbox used, for messages.
-func limitsOf(l sandbox.Limits) sandbox.Limits {
-	if l.Time <= 0 {
-		l.Time = sandbox.DefaultTime
-	}
-	if l.Output <= 0 {
-		l.Output = sandbox.DefaultOutput
-	}
-	if l.Memory == 0 {
-		l.Memory = sandbox.DefaultMemory
-	}
-	return l
 }
 
 // testEnv is the whole environment of a test process: nothing of the grader's own (tokens,

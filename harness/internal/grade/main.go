@@ -24,7 +24,9 @@ const usage = `usage: kata grade (--submission DIR | --class DIR) [flags]
 
 Grades learners' work with the pristine tests: only the learner files named in
 exercises/manifest.toml are taken from a submission; everything else comes from
-the tests folder. Each test runs in its own sandboxed process with its own limits.
+the tests folder. An exercise's tests run together in one sandboxed process with
+its own limits; when any of them does not pass, each runs again alone, and that
+run decides.
 
   --submission DIR   grade one submission (a learner's copy of the repository)
   --class DIR        grade every submission folder inside DIR; writes a CSV
@@ -44,7 +46,8 @@ the tests folder. Each test runs in its own sandboxed process with its own limit
   --test-timeout D   time limit of one test's process (default 20s)
   --memory MIB       data memory limit of one test's process, in MiB (default 2048)
   --max-output KIB   output limit of one test's process, in KiB (default 1024)
-  --jobs N           exercises graded at once (default: the number of CPUs)
+  --jobs N           submissions built at once, with twice as many exercises'
+                     tests running (default: the number of CPUs)
   --sandbox MODE     auto (default: bubblewrap when it works), require, off
   --quiet            no progress bar
 

@@ -98,7 +98,8 @@ const (
 	DefaultFileSize = 64 << 20
 )
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every limit left zero set to its default, as Run applies them.
+func (l Limits) WithDefaults() Limits {
 	if l.Time <= 0 {
 		l.Time = DefaultTime
 	}
@@ -184,7 +185,7 @@ func (s *Sandbox) Note() string { return s.note }
 // Run runs c and waits for it, within its limits. The error is for a process that could not
 // be started at all; everything the process itself did is in the Result.
 func (s *Sandbox) Run(ctx context.Context, c Command) (*Result, error) {
-	c.Limits = c.Limits.withDefaults()
+	c.Limits = c.Limits.WithDefaults()
 	tmp, err := os.MkdirTemp("", "kata-sandbox-*")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)

@@ -64,7 +64,7 @@ func (s *Sandbox) tryBubblewrap() string {
 	defer os.RemoveAll(tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := s.run(ctx, Command{Path: s.self, Dir: "/", probe: true, Env: []string{"GORACE=atexit_sleep_ms=0"}, Limits: Limits{Time: 15 * time.Second}.withDefaults()}, tmp)
+	res, err := s.run(ctx, Command{Path: s.self, Dir: "/", probe: true, Env: []string{"GORACE=atexit_sleep_ms=0"}, Limits: Limits{Time: 15 * time.Second}.WithDefaults()}, tmp)
 	if err == nil && res.Clean() {
 		return ""
 	}
