@@ -655,12 +655,7 @@ func TestShutdown_ClosesIdleConnectionsWaitsForHandleThenClosesItsConnection(t *
 				t.Errorf("Shutdown had not returned once Handle(\"block\") returned: it must then close that connection and return nil")
 			}
 			assert.True(t, busy.closed(), "the connection that was in Handle(\"block\"), once Handle returned: Shutdown must close it")
-			select {
-			case err := <-sv.doneErr():
-				requireServerClosed(t, err, "Serve after Shutdown")
-			default:
-				t.Errorf("Serve had not returned after Shutdown, once every connection goroutine had finished")
-			}
+			sv.assertClosed(t, "Serve after Shutdown", "Serve had not returned after Shutdown, once every connection goroutine had finished")
 			assert.ElementsMatch(t, []string{"block", "hello"}, h.snapshot(),
 				"Handle's lines: a partial line is dropped at Shutdown, and a line that arrives while Handle runs is not handled after Shutdown began")
 			<-more
@@ -703,12 +698,7 @@ func TestShutdown_WaitsForHandleUntilTheContextEnds(t *testing.T) {
 			sv.assertRunning(t, "while a Handle call was still running (it must wait for every goroutine it started)")
 			h.release()
 			synctest.Wait()
-			select {
-			case err := <-sv.doneErr():
-				requireServerClosed(t, err, "Serve after Shutdown, once Handle returned")
-			default:
-				t.Errorf("Serve had not returned once the last Handle call returned, after Shutdown")
-			}
+			sv.assertClosed(t, "Serve after Shutdown, once Handle returned", "Serve had not returned once the last Handle call returned, after Shutdown")
 		})
 	})
 }
@@ -801,12 +791,7 @@ func TestShutdown_CalledTwiceAtOnce(t *testing.T) {
 					t.Errorf("%s had not returned once the last Handle returned: every Shutdown call must return nil then", name)
 				}
 			}
-			select {
-			case err := <-sv.doneErr():
-				requireServerClosed(t, err, "Serve after two Shutdowns")
-			default:
-				t.Errorf("Serve had not returned after two Shutdowns")
-			}
+			sv.assertClosed(t, "Serve after two Shutdowns", "Serve had not returned after two Shutdowns")
 		})
 	})
 }
@@ -826,12 +811,7 @@ func TestShutdown_ClosesEveryListener(t *testing.T) {
 			require.NoError(t, srv.Shutdown(context.Background()), "Shutdown of a server serving two listeners")
 			synctest.Wait()
 			for name, sv := range map[string]*serving{"the first Serve": a, "the second Serve": b} {
-				select {
-				case err := <-sv.doneErr():
-					requireServerClosed(t, err, name+" after Shutdown")
-				default:
-					t.Errorf("%s (one Server, two listeners, two Serve calls) had not returned after Shutdown: Shutdown must close every listener", name)
-				}
+				sv.assertClosed(t, name+" after Shutdown", "%s (one Server, two listeners, two Serve calls) had not returned after Shutdown: Shutdown must close every listener", name)
 			}
 			assert.True(t, ca.closed(), "a connection of the first listener after Shutdown")
 			assert.True(t, cb.closed(), "a connection of the second listener after Shutdown")
@@ -863,12 +843,7 @@ func TestShutdown_WhileAConnectionIsBeingAccepted(t *testing.T) {
 			default:
 				t.Errorf("Shutdown had not returned: a connection accepted after it began must be closed at once")
 			}
-			select {
-			case err := <-sv.doneErr():
-				requireServerClosed(t, err, "Serve after Shutdown")
-			default:
-				t.Errorf("Serve had not returned after Shutdown: a connection accepted after Shutdown began must be closed at once, not served")
-			}
+			sv.assertClosed(t, "Serve after Shutdown", "Serve had not returned after Shutdown: a connection accepted after Shutdown began must be closed at once, not served")
 		})
 	})
 }
@@ -1116,8 +1091,18 @@ type serving struct {
 	errc chan error
 }
 
-// doneErr returns a channel that holds Serve's result once it has returned (read it once).
-func (s *serving) doneErr() chan error { return s.errc }
+// assertClosed checks, after synctest.Wait, that Serve has returned ErrServerClosed (what
+// names the call in that check's message), and fails t with notReturned when it has not
+// returned. It reads Serve's result, so call it once.
+func (s *serving) assertClosed(t *testing.T, what, notReturned string, args ...any) {
+	t.Helper()
+	select {
+	case err := <-s.errc:
+		requireServerClosed(t, err, what)
+	default:
+		t.Errorf(notReturned, args...)
+	}
+}
 
 // assertRunning checks, after synctest.Wait, that Serve has not returned.
 func (s *serving) assertRunning(t *testing.T, when string) {
