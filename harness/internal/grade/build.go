@@ -564,6 +564,11 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 	switch {
 	case outOfMemory.MatchString(msg):
 		msg = joinNonEmpty(fmt.Sprintf("the compiler ran out of memory (it may use %s)", bytesString(int(compileLimits.Memory))), msg)
+	case strings.Contains(msg, "cmd/compile/") && compilerCrash.MatchString(msg):
+		// At its memory limit the compiler's own runtime can crash instead of saying "out of
+		// memory"; its dump shows the compiler's internals, nothing of the learner's code.
+		msg = fmt.Sprintf("the compiler crashed (%s) while building this exercise; it may use %s of memory, and a very large array or constant is the usual cause",
+			compilerCrash.FindString(msg), bytesString(int(compileLimits.Memory)))
 	case res.Flooded:
 		msg = joinNonEmpty(msg, fmt.Sprintf("... (the compiler printed more than %s; the rest was cut)", bytesString(compileLimits.Output)))
 	case !res.Exited:
@@ -571,6 +576,9 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 	}
 	return "", msg, nil
 }
+
+// compilerCrash is the first line of a crash of the compiler's own runtime.
+var compilerCrash = regexp.MustCompile(`(?m)^(SIGSEGV: segmentation violation|SIGBUS: bus error|fatal error: .*|unexpected fault address .*)$`)
 
 // compilerMessage keeps the compiler's lines and drops the go command's package headers.
 func compilerMessage(s string) string {

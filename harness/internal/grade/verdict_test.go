@@ -69,3 +69,10 @@ func TestCapMessage_CutsLongMessagesOnARuneBoundary(t *testing.T) {
 	assert.True(t, strings.HasPrefix(msg, "head\n"))
 	assert.NotContains(t, msg, "\uFFFD")
 }
+
+// The compiler's own crash at its memory limit is told apart from a learner's compile error.
+func TestCompilerCrash(t *testing.T) {
+	crash := "SIGSEGV: segmentation violation\nPC=0x43cefd m=2 sigcode=1 addr=0x0\n\ngoroutine 1 [runnable]:\ncmd/compile/internal/gc.Main(0x10bf970)\n"
+	assert.Equal(t, "SIGSEGV: segmentation violation", compilerCrash.FindString(crash))
+	assert.Empty(t, compilerCrash.FindString("exercises/01_cell/cell.go:12:2: undefined: x\n"), "a compile error is not a crash")
+}
