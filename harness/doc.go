@@ -42,7 +42,7 @@
 //
 // A test that must wait for calls to arrive waits until they are blocked instead of sleeping:
 // WaitBlocked waits for n goroutines blocked in a function, Poll for any condition (often over
-// Blocked). Bound is the one time bound of such waits, and of any wait that only a wrong solution
+// Blocked), PollBlocked for a call blocked at one of several points. Bound is the one time bound of such waits, and of any wait that only a wrong solution
 // makes long. A test that bounds a wait itself reports a hang with FailStuck, so the learner sees
 // the test's words and the watchdog's report together. Bubble runs a testing/synctest bubble and
 // turns its deadlock into such a failure; inside it, AssertNoLeftovers proves that a call which

@@ -37,6 +37,32 @@ func Poll(cond func() bool) bool {
 	}
 }
 
+// PollBlocked is Poll over Blocked for a call that may wait at one of several points: it waits,
+// within Bound, until a goroutine with fn on its stack is blocked in one of frames (as
+// Blocked(fn, frame) sees it), and returns that frame, the first of frames when several match.
+// It returns "" when done is closed first (the call has returned, so it will never block there)
+// or when Bound passes: the test then says what it saw. A test that cancels a call waiting in a
+// network read, say, calls PollBlocked(done, "/exercises/12_echo.", loopback.ReadFunc) first,
+// so that the cancellation is proven to reach the call while it waits.
+func PollBlocked(done <-chan struct{}, fn string, frames ...string) string {
+	at := ""
+	Poll(func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+		}
+		for _, f := range frames {
+			if len(Blocked(fn, f)) > 0 {
+				at = f
+				return true
+			}
+		}
+		return false
+	})
+	return at
+}
+
 // WaitBlocked waits until at least n goroutines are blocked with fn on their stack (as Blocked
 // sees them) and returns their IDs. When fewer are blocked after Bound, it fails t with the
 // test's own words (format and args), how many it saw, and FailStuck's report of where the

@@ -53,6 +53,26 @@ func TestBlocked_MoreNarrowsToGoroutinesWithEveryName(t *testing.T) {
 		"Blocked(waitOnChannel, spin): spin is not on its stack")
 }
 
+func TestPollBlocked_ReturnsTheFrameTheGoroutineWaitsIn(t *testing.T) {
+	release, ids := make(chan struct{}), make(chan int64, 1)
+	defer close(release)
+	go waitOnChannel(release, ids)
+	<-ids
+	never := make(chan struct{})
+	assert.Equal(t, "harness_test.waitOnChannel", harness.PollBlocked(never, "harness_test.", "harness_test.spin", "harness_test.waitOnChannel"),
+		"PollBlocked(harness_test., spin, waitOnChannel) while a goroutine waits in waitOnChannel")
+	assert.Equal(t, "harness_test.waitOnChannel", harness.PollBlocked(never, "harness_test.", "harness_test.waitOnChannel", "harness_test."),
+		"PollBlocked with two frames that match: the first of them")
+}
+
+func TestPollBlocked_EmptyOnceDoneIsClosed(t *testing.T) {
+	done := make(chan struct{})
+	close(done)
+	start := time.Now()
+	assert.Empty(t, harness.PollBlocked(done, "harness_test.", "harness_test.spin"), "PollBlocked with done closed")
+	assert.Less(t, time.Since(start), time.Second, "PollBlocked with done closed should return at once, not after Bound")
+}
+
 func TestWaitBlocked_ReturnsTheBlockedGoroutines(t *testing.T) {
 	release, ids := make(chan struct{}), make(chan int64, 3)
 	defer close(release)

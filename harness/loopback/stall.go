@@ -48,6 +48,21 @@ func relisten[H ~int | ~uintptr](listen func(H, int) error, fd uintptr) error {
 	return listen(H(fd), 0)
 }
 
+// The functions in which network calls wait, as harness.Blocked matches them: a test that must
+// know where a client or a server waits before it cancels it polls for one of these on the
+// stack of a goroutine of the code under test (with harness.PollBlocked).
+const (
+	// DialFunc is where a dial waits for its connection to be made (to a FullQueue, say).
+	DialFunc = "net.(*netFD).connect"
+	// ReadFunc is where a Read waits for data.
+	ReadFunc = "internal/poll.(*FD).Read"
+	// WriteFunc is where a Write waits for room in the send buffer (its peer does not read).
+	WriteFunc = "internal/poll.(*FD).Write"
+	// SpliceFunc is where io.Copy between two *net.TCPConn waits to write on Linux, where it
+	// splices instead of calling Write.
+	SpliceFunc = "internal/poll.splicePump"
+)
+
 // StuckWriteFunc is the function in which a Write to the stuck connection of StuckWrites waits,
 // as harness.Blocked matches it: a goroutine blocked there is certainly stuck in that Write.
 const StuckWriteFunc = "loopback.(*stuckConn).Write"

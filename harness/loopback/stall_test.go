@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,74 @@ func TestHoldDataRead_HoldsTheFirstReadThatGetsData(t *testing.T) {
 	}
 }
 
+func TestFuncs_AreWhereNetworkCallsWait(t *testing.T) {
+	t.Run("DialFunc", func(t *testing.T) {
+		addr := loopback.FullQueue(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		dialled := make(chan struct{})
+		go func() {
+			defer close(dialled)
+			var d net.Dialer
+			if c, err := d.DialContext(ctx, "tcp", addr); err == nil {
+				c.Close()
+			}
+		}()
+		defer func() { cancel(); <-dialled }()
+		if harness.PollBlocked(dialled, "loopback_test.", loopback.DialFunc) == "" {
+			select {
+			case <-dialled:
+				t.Skipf("on %s a listener's queue does not shrink: the dial connected, as FullQueue's doc says", runtime.GOOS)
+			default:
+			}
+			t.Fatalf("a dial of FullQueue's address was not blocked in %s within %v", loopback.DialFunc, harness.Bound())
+		}
+	})
+	t.Run("ReadFunc", func(t *testing.T) {
+		ln := loopback.Listen(t)
+		client, server := dial(t, ln), accept(t, ln)
+		read := goRead(server)
+		waitBlockedIn(t, loopback.ReadFunc, "a Read with nothing to read")
+		client.Close()
+		<-read
+	})
+	t.Run("WriteFunc", func(t *testing.T) {
+		ln := loopback.Listen(t)
+		dial(t, ln) // a client that never reads
+		server := accept(t, ln)
+		written := goWriteAll(server)
+		waitBlockedIn(t, loopback.WriteFunc, "a Write of 16 MiB to a client that never reads")
+		server.Close()
+		<-written
+	})
+	t.Run("SpliceFunc", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skipf("io.Copy splices only on Linux, not on %s", runtime.GOOS)
+		}
+		ln := loopback.Listen(t)
+		dial(t, ln) // a client that never reads
+		dst := accept(t, ln)
+		// src's peer writes 16 MiB, and io.Copy(dst, src) splices them until dst is full.
+		srcLn := loopback.Listen(t)
+		peer, err := net.Dial("tcp", srcLn.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { peer.Close() })
+		src := accept(t, srcLn)
+		written := goWriteAll(peer)
+		copied := make(chan struct{})
+		go func() {
+			defer close(copied)
+			io.Copy(dst, src)
+		}()
+		waitBlockedIn(t, loopback.SpliceFunc, "io.Copy of 16 MiB between two TCP connections, to a client that never reads")
+		dst.Close()
+		peer.Close()
+		<-copied
+		<-written
+	})
+}
+
 // Helpers.
 
 // dial connects to ln, or fails t.
@@ -153,6 +222,25 @@ func goWrite(t *testing.T, c net.Conn) <-chan error {
 		t.Fatalf("no goroutine was blocked in %s within %v", loopback.StuckWriteFunc, harness.Bound())
 	}
 	return written
+}
+
+// goWriteAll writes 16 MiB to c in a goroutine of its own, far more than the kernel buffers;
+// the channel is closed when the Write has returned.
+func goWriteAll(c net.Conn) <-chan struct{} {
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		io.WriteString(c, strings.Repeat("w", 16<<20))
+	}()
+	return written
+}
+
+// waitBlockedIn waits until a goroutine of this test is blocked in frame, or fails t.
+func waitBlockedIn(t *testing.T, frame, what string) {
+	t.Helper()
+	if harness.PollBlocked(nil, "loopback_test.", frame) == "" {
+		t.Fatalf("%s: no goroutine was blocked in %s within %v", what, frame, harness.Bound())
+	}
 }
 
 type readResult struct {
