@@ -9,7 +9,8 @@
 // The pieces:
 //
 //   - Listen, Start and StartOn: a listener, and a server under test running on it, joined at
-//     cleanup with a bound;
+//     cleanup with a bound; EachConn, a test server's serve function from a handler of one
+//     connection;
 //   - Dial and Conn: a well-behaved client with line helpers;
 //   - HalfLineThenReset, Flood, Silent and NeverReads: misbehaving clients, one per fault;
 //   - NeverAnswers and ClosedAddr: misbehaving servers for client code;
@@ -18,7 +19,8 @@
 //   - FullQueue, StuckWrites, HoldAccept, HoldFailedRead and HoldDataRead: stalls that hold
 //     code under test at one known blocking point (a dial to a full accept queue, a write that
 //     never completes, an Accept, a Read) until the test releases it, so that a cancellation
-//     is proven to reach that point.
+//     is proven to reach that point; DialFunc, ReadFunc, WriteFunc and SpliceFunc name the
+//     points where network calls wait, for harness.PollBlocked.
 package loopback
 
 import (
@@ -156,6 +158,44 @@ func StartOn(t testing.TB, ln net.Listener, serve func(net.Listener) error, stop
 		}
 	})
 	return s
+}
+
+// EachConn returns a serve function for Start and StartOn that handles every connection it
+// accepts with handle, each in a goroutine of its own, and closes the connection when handle
+// returns. When Accept fails (the server is being stopped), it closes the connections still
+// being handled, so that a handle waiting on one returns, waits for every handle to return,
+// and returns nil.
+func EachConn(handle func(net.Conn)) func(net.Listener) error {
+	return func(ln net.Listener) error {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		open := map[net.Conn]bool{}
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				break
+			}
+			mu.Lock()
+			open[c] = true
+			mu.Unlock()
+			wg.Go(func() {
+				defer func() {
+					mu.Lock()
+					delete(open, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c)
+			})
+		}
+		mu.Lock()
+		for c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+		return nil
+	}
 }
 
 // Done returns a channel that is closed when serve has returned.

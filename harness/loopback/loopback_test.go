@@ -46,42 +46,19 @@ func (r *recorder) failures() string {
 	return strings.Join(r.errs, "\n")
 }
 
-// echoServe answers every line with the same line, until the listener is closed.
-func echoServe(ln net.Listener) error {
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	var mu sync.Mutex
-	var conns []net.Conn
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+// echoLines answers every line with the same line, until the client closes.
+func echoLines(c net.Conn) {
+	r := bufio.NewReader(c)
 	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return nil
-		}
-		mu.Lock()
-		conns = append(conns, c)
-		mu.Unlock()
-		wg.Go(func() {
-			defer c.Close()
-			r := bufio.NewReader(c)
-			for {
-				line, err := r.ReadString('\n')
-				if line != "" {
-					if _, werr := io.WriteString(c, line); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
+		line, err := r.ReadString('\n')
+		if line != "" {
+			if _, werr := io.WriteString(c, line); werr != nil {
+				return
 			}
-		})
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 
@@ -102,7 +79,7 @@ func TestDial_RefusesAddressesOffTheMachine(t *testing.T) {
 }
 
 func TestConn_LinesAndHalfClose(t *testing.T) {
-	s := loopback.Start(t, echoServe, nil)
+	s := loopback.Start(t, loopback.EachConn(echoLines), nil)
 	c, err := loopback.Dial(t, s.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +112,7 @@ func TestConn_LinesAndHalfClose(t *testing.T) {
 }
 
 func TestConn_RoundTripOfAMegabyte(t *testing.T) {
-	s := loopback.Start(t, echoServe, nil)
+	s := loopback.Start(t, loopback.EachConn(echoLines), nil)
 	c, err := loopback.Dial(t, s.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +224,48 @@ func TestStart_StopRunsBeforeTheListenerCloses(t *testing.T) {
 	}
 }
 
+func TestEachConn_HandlesConnectionsAtOnceAndClosesThemWhenStopped(t *testing.T) {
+	handling := make(chan struct{}, 2)
+	s := loopback.Start(t, loopback.EachConn(func(c net.Conn) {
+		handling <- struct{}{}
+		io.Copy(io.Discard, c) // until the client closes, or EachConn closes c
+	}), nil)
+	var clients []*loopback.Conn
+	for range 2 {
+		c, err := loopback.Dial(t, s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	for i := range 2 {
+		select {
+		case <-handling:
+		case <-time.After(loopback.DefaultTimeout):
+			t.Fatalf("only %d of 2 connections were being handled at once", i)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close while both handles wait on their connections = %v, want nil: EachConn closes them", err)
+	}
+	for i, c := range clients {
+		if err := c.WaitClosed(); err != nil {
+			t.Errorf("client %d after Close: %v, want its connection closed", i+1, err)
+		}
+	}
+}
+
+func TestEachConn_ClosesAConnectionWhenItsHandleReturns(t *testing.T) {
+	s := loopback.Start(t, loopback.EachConn(func(net.Conn) {}), nil)
+	c, err := loopback.Dial(t, s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitClosed(); err != nil {
+		t.Errorf("a client whose handle returned at once: %v, want its connection closed", err)
+	}
+}
+
 func TestFlakyListener_FailsThenDelegates(t *testing.T) {
 	ln := loopback.FlakyListener(loopback.Listen(t), 3)
 	for i := range 3 {
@@ -307,22 +326,11 @@ func TestMisbehavingClients(t *testing.T) {
 		err  error
 	}
 	results := make(chan result, 8)
-	s := loopback.Start(t, func(ln net.Listener) error {
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return nil
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetReadDeadline(time.Now().Add(2 * time.Second))
-				b, err := io.ReadAll(io.LimitReader(c, 100<<10))
-				results <- result{string(b), err}
-			})
-		}
-	}, nil)
+	s := loopback.Start(t, loopback.EachConn(func(c net.Conn) {
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		b, err := io.ReadAll(io.LimitReader(c, 100<<10))
+		results <- result{string(b), err}
+	}), nil)
 
 	if err := loopback.HalfLineThenReset(t, s.Addr, "0123456789\n"); err != nil {
 		t.Fatal(err)
