@@ -90,6 +90,18 @@ func (a *App) check(e manifest.Exercise, f *flags) (*report.Report, error) {
 	return rep, nil
 }
 
+// attempt runs e's tests as an attempt and saves the progress file. When the tests could not
+// be run it says why and returns nil: the command then exits with ExitUsage.
+func (a *App) attempt(e manifest.Exercise) *report.Report {
+	rep, err := a.run(e, runOptions{record: true})
+	if err != nil {
+		a.errorf("%v", err)
+		return nil
+	}
+	a.save()
+	return rep
+}
+
 // footer says what to do after a failing check.
 func (a *App) footer(e manifest.Exercise, watching bool) {
 	files := learnerFiles(e)
@@ -150,13 +162,9 @@ func (a *App) Next(args []string) int {
 	a.State.Current = cur.Name
 	var rep *report.Report
 	if !a.done(cur) {
-		var err error
-		rep, err = a.run(cur, runOptions{record: true})
-		if err != nil {
-			a.errorf("%v", err)
+		if rep = a.attempt(cur); rep == nil {
 			return ExitUsage
 		}
-		a.save()
 		if !rep.Passed {
 			if f.json {
 				a.writeJSON(struct {

@@ -36,12 +36,10 @@ func (a *App) Solution(args []string) int {
 		}
 		files = append(files, solutionFile{Yours: e.Dir() + "/" + name, Reference: ref})
 	}
-	rep, err := a.run(e, runOptions{record: true})
-	if err != nil {
-		a.errorf("%v", err)
+	rep := a.attempt(e)
+	if rep == nil {
 		return ExitUsage
 	}
-	a.save()
 	if !rep.Passed {
 		if f.json {
 			a.writeJSON(struct {
