@@ -18,7 +18,7 @@ import (
 // The learner's workflow grades the submission with the pristine tests, in the sandbox, and
 // keeps the JSON and JUnit reports.
 func TestWorkflows_GradeRunsTheGrader(t *testing.T) {
-	wf := string(readFile(t, filepath.Join(repoRoot(t), ".github", "workflows", "grade.yml")))
+	wf := workflow(t, "grade.yml")
 	for _, want := range []string{
 		"on:\n  push:",
 		"repository: ${{ env.KATA_REPOSITORY }}",
@@ -36,7 +36,7 @@ func TestWorkflows_GradeRunsTheGrader(t *testing.T) {
 // The class's workflow is run by hand with a roster and a shard count, grades each shard on a
 // runner of its own, in the sandbox, and merges every shard's report into one artifact.
 func TestWorkflows_GradeClassShardsAndMerges(t *testing.T) {
-	wf := string(readFile(t, filepath.Join(repoRoot(t), ".github", "workflows", "grade-class.yml")))
+	wf := workflow(t, "grade-class.yml")
 	for _, want := range []string{
 		"on:\n  workflow_dispatch:\n    inputs:\n      roster:",
 		"      shards:\n",
@@ -58,55 +58,6 @@ func TestWorkflows_GradeClassShardsAndMerges(t *testing.T) {
 	assert.NotContains(t, wf, "${{ inputs.roster }}\n        run", "inputs reach the shell through env, never pasted into a script")
 }
 
-// stepScript is the run script of the step with the given id in the workflow wf.
-func stepScript(t *testing.T, wf, id string) string {
-	t.Helper()
-	lines := strings.Split(wf, "\n")
-	start := -1
-	for i, l := range lines {
-		if strings.TrimSpace(l) == "id: "+id {
-			start = i
-			break
-		}
-	}
-	require.NotEqual(t, -1, start, "no step with id %s", id)
-	for i := start + 1; i < len(lines); i++ {
-		key := strings.TrimLeft(lines[i], " ")
-		if key != "run: |" {
-			continue
-		}
-		indent := len(lines[i]) - len(key)
-		var script []string
-		for _, l := range lines[i+1:] {
-			if strings.TrimSpace(l) != "" && len(l)-len(strings.TrimLeft(l, " ")) <= indent {
-				break
-			}
-			script = append(script, strings.TrimPrefix(l, strings.Repeat(" ", indent+2)))
-		}
-		return strings.Join(script, "\n")
-	}
-	t.Fatalf("the step %s has no run: | script", id)
-	return ""
-}
-
-// runStep runs a step's script with bash in dir, with env added, as a runner would.
-func runStep(t *testing.T, script, dir string, env ...string) (code int, output string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if exit, ok := err.(*exec.ExitError); ok {
-		return exit.ExitCode(), out.String()
-	}
-	require.NoError(t, err)
-	return 0, out.String()
-}
-
 // fakeGit is a git whose clone makes the folder it is asked for, writing the URL and the
 // configuration it was given there, and fails for a repository named "missing".
 const fakeGit = `#!/usr/bin/env bash
@@ -124,7 +75,7 @@ printf '%s\n' "$2" > "$dir/config"
 // student dropped from the gradebook. A bad line, two students of one name or an empty roster
 // stop the workflow.
 func TestWorkflows_GradeClassRosterStep(t *testing.T) {
-	wf := string(readFile(t, filepath.Join(repoRoot(t), ".github", "workflows", "grade-class.yml")))
+	wf := workflow(t, "grade-class.yml")
 	script := stepScript(t, wf, "roster")
 	bin := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "git"), []byte(fakeGit), 0o755))
@@ -178,7 +129,7 @@ func TestWorkflows_GradeClassRosterStep(t *testing.T) {
 // The plan step refuses a roster that is not a file and a shard count out of 1..64, and
 // otherwise makes the shards' matrix.
 func TestWorkflows_GradeClassPlanStep(t *testing.T) {
-	wf := string(readFile(t, filepath.Join(repoRoot(t), ".github", "workflows", "grade-class.yml")))
+	wf := workflow(t, "grade-class.yml")
 	script := stepScript(t, wf, "plan")
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "roster.txt"), []byte("alice/kata\n"), 0o644))
@@ -203,4 +154,61 @@ func TestWorkflows_GradeClassPlanStep(t *testing.T) {
 		require.Equal(t, 0, code, "%+v:\n%s", c, out)
 		assert.Equal(t, c.want, string(readFile(t, output)), "%+v", c)
 	}
+}
+
+// Helpers.
+
+// workflow is the text of the workflow file name in .github/workflows.
+func workflow(t *testing.T, name string) string {
+	t.Helper()
+	return string(readFile(t, filepath.Join(repoRoot(t), ".github", "workflows", name)))
+}
+
+// stepScript is the run script of the step with the given id in the workflow wf.
+func stepScript(t *testing.T, wf, id string) string {
+	t.Helper()
+	lines := strings.Split(wf, "\n")
+	start := -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "id: "+id {
+			start = i
+			break
+		}
+	}
+	require.NotEqual(t, -1, start, "no step with id %s", id)
+	for i := start + 1; i < len(lines); i++ {
+		key := strings.TrimLeft(lines[i], " ")
+		if key != "run: |" {
+			continue
+		}
+		indent := len(lines[i]) - len(key)
+		var script []string
+		for _, l := range lines[i+1:] {
+			if strings.TrimSpace(l) != "" && len(l)-len(strings.TrimLeft(l, " ")) <= indent {
+				break
+			}
+			script = append(script, strings.TrimPrefix(l, strings.Repeat(" ", indent+2)))
+		}
+		return strings.Join(script, "\n")
+	}
+	t.Fatalf("the step %s has no run: | script", id)
+	return ""
+}
+
+// runStep runs a step's script with bash in dir, with env added, as a runner would.
+func runStep(t *testing.T, script, dir string, env ...string) (code int, output string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return exit.ExitCode(), out.String()
+	}
+	require.NoError(t, err)
+	return 0, out.String()
 }
