@@ -5,25 +5,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/kata-go/concurrency/harness/internal/stack/stacktest"
 )
 
-const dump = `goroutine 7 [chan receive, 2 minutes]:
-github.com/kata-go/concurrency/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)
-	/repo/exercises/07_barrier/barrier.go:41 +0x25
-github.com/kata-go/concurrency/exercises/07_barrier_test.TestX.func1()
-	/repo/exercises/07_barrier/barrier_test.go:20 +0x1f
-created by github.com/kata-go/concurrency/exercises/07_barrier.Spawn[...] in goroutine 6
-	/repo/exercises/07_barrier/barrier.go:30 +0x8b
-
-goroutine 10 gp=0xc000003c00 m=nil [IO wait]:
-internal/poll.runtime_pollWait(0x7f, 0x72)
-	/usr/local/go/src/runtime/netpoll.go:351 +0x85 fp=0xc00004 sp=0xc00003 pc=0x4a1
-`
-
 func TestParse_FramesStateAndCreator(t *testing.T) {
-	gs := Parse([]byte(dump))
-	if len(gs) != 2 {
-		t.Fatalf("parsed %d goroutines, want 2", len(gs))
+	gs := Parse([]byte(stacktest.BlockedBarrier))
+	if len(gs) != 4 {
+		t.Fatalf("parsed %d goroutines, want 4", len(gs))
 	}
 	g := gs[0]
 	if g.ID != 7 || g.State != "chan receive" || len(g.Frames) != 2 {
@@ -35,7 +24,7 @@ func TestParse_FramesStateAndCreator(t *testing.T) {
 	if got := g.CreatedBy.String(); got != "Spawn[...] (barrier.go:30)" || g.CreatorID != 6 {
 		t.Errorf("created by = %q in goroutine %d, want Spawn[...] (barrier.go:30) in 6", got, g.CreatorID)
 	}
-	sys := gs[1]
+	sys := gs[3]
 	if sys.ID != 10 || sys.State != "IO wait" || len(sys.Frames) != 1 || sys.Frames[0].Line != 351 {
 		t.Errorf("GOTRACEBACK=system goroutine parsed as %+v", sys)
 	}

@@ -6,32 +6,8 @@ import (
 	"testing"
 
 	"github.com/kata-go/concurrency/harness/internal/stack"
+	"github.com/kata-go/concurrency/harness/internal/stack/stacktest"
 )
-
-const dump = `goroutine 7 [chan receive, 2 minutes]:
-github.com/kata-go/concurrency/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)
-	/repo/exercises/07_barrier/barrier.go:41 +0x25
-github.com/kata-go/concurrency/exercises/07_barrier_test.TestX.func1()
-	/repo/exercises/07_barrier/barrier_test.go:20 +0x1f
-created by github.com/kata-go/concurrency/exercises/07_barrier.Spawn in goroutine 6
-	/repo/exercises/07_barrier/barrier.go:30 +0x8b
-
-goroutine 8 [chan receive]:
-github.com/kata-go/concurrency/exercises/07_barrier.(*Barrier).Wait(0xc0000b2000)
-	/repo/exercises/07_barrier/barrier.go:41 +0x25
-github.com/kata-go/concurrency/exercises/07_barrier_test.TestX.func1()
-	/repo/exercises/07_barrier/barrier_test.go:20 +0x1f
-created by github.com/kata-go/concurrency/exercises/07_barrier.Spawn in goroutine 6
-	/repo/exercises/07_barrier/barrier.go:30 +0x8b
-
-goroutine 9 [select]:
-github.com/kata-go/concurrency/exercises/07_barrier_test.TestX(0xc000003500)
-	/repo/exercises/07_barrier/barrier_test.go:55 +0x1f
-
-goroutine 10 [IO wait]:
-internal/poll.runtime_pollWait(0x7f, 0x72)
-	/usr/local/go/src/runtime/netpoll.go:351 +0x85
-`
 
 func learner(f string) bool {
 	return strings.HasPrefix(f, "/repo/exercises/07_barrier/") && !strings.HasSuffix(f, "_test.go")
@@ -40,17 +16,17 @@ func learner(f string) bool {
 func test(f string) bool { return strings.HasSuffix(f, "_test.go") }
 
 func TestBuild_GroupsLearnerFramesAndNamesTheTestsWait(t *testing.T) {
-	r := Build(stack.Parse([]byte(dump)), learner, test, 9, nil)
+	r := Build(stack.Parse([]byte(stacktest.BlockedBarrier)), learner, test, 9, nil)
 	got := r.String()
 	want := `Your goroutines are blocked here:
   2 goroutines (7, 8) [chan receive]:
       (*Barrier).Wait (barrier.go:41)
-      started by Spawn (barrier.go:30)
+      started by Spawn[...] (barrier.go:30)
 The test is waiting at TestX (barrier_test.go:55).`
 	if got != want {
 		t.Errorf("report:\n%s\nwant:\n%s", got, want)
 	}
-	skipped := Build(stack.Parse([]byte(dump)), learner, test, 9, map[int64]bool{7: true, 8: true})
+	skipped := Build(stack.Parse([]byte(stacktest.BlockedBarrier)), learner, test, 9, map[int64]bool{7: true, 8: true})
 	if !strings.HasPrefix(skipped.String(), NothingRunning) {
 		t.Errorf("with goroutines 7 and 8 skipped, the report still blames them:\n%s", skipped)
 	}
@@ -59,8 +35,8 @@ The test is waiting at TestX (barrier_test.go:55).`
 // The round trip: what the harness writes, the CLI reads back whole.
 func TestParse_ReadsBackWhatStringWrites(t *testing.T) {
 	reports := []Report{
-		Build(stack.Parse([]byte(dump)), learner, test, 9, nil),
-		Build(stack.Parse([]byte(dump)), learner, test, 9, map[int64]bool{7: true, 8: true}),
+		Build(stack.Parse([]byte(stacktest.BlockedBarrier)), learner, test, 9, nil),
+		Build(stack.Parse([]byte(stacktest.BlockedBarrier)), learner, test, 9, map[int64]bool{7: true, 8: true}),
 		{Groups: []Group{
 			{Count: 1, IDs: []int64{19}, State: "sync.Mutex.Lock", Frames: []Place{{"(*Bank).Transfer", "mutex.go", 88}, {"(*Bank).lock", "mutex.go", 70}}},
 			{Count: 7, IDs: []int64{1, 2, 3, 4, 5}, State: "chan send", Frames: []Place{{"Map[...].func1", "pipeline.go", 12}}, StartedBy: &Place{"Map[...]", "pipeline.go", 9}},
