@@ -80,32 +80,48 @@ func (w *Watcher) Close() error {
 // once first, so a change made before Wait was called is not missed. It returns ctx's error
 // when ctx ends first.
 func (w *Watcher) Wait(ctx context.Context, since string) (string, error) {
-	if w.events == nil {
-		return w.poll(ctx, since)
-	}
 	for {
 		if fp := w.fingerprint(); fp != since {
 			return fp, nil
 		}
-		select {
-		case <-ctx.Done():
-			return since, ctx.Err()
-		case _, ok := <-w.events.Events:
-			if !ok {
-				return w.poll(ctx, since)
-			}
-			if err := w.quiet(ctx); err != nil {
-				return since, err
-			}
-		case err, ok := <-w.events.Errors:
-			if !ok || err != nil {
-				// The event queue overflowed or the watcher broke: polling still works.
-				w.events.Close()
-				w.events, w.why = nil, fmt.Errorf("file events stopped: %v", err)
-				return w.poll(ctx, since)
-			}
+		if err := w.next(ctx); err != nil {
+			return since, err
 		}
 	}
+}
+
+// next waits until the files may have changed: until a burst of file events has gone quiet,
+// or, when w polls, for the polling interval. When file events stop coming (the event queue
+// overflowed, the watcher broke), w polls from then on. It returns ctx's error when ctx ends
+// first.
+func (w *Watcher) next(ctx context.Context) error {
+	if w.events == nil {
+		t := time.NewTimer(w.interval)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case _, ok := <-w.events.Events:
+		if ok {
+			return w.quiet(ctx)
+		}
+	case e, ok := <-w.events.Errors:
+		if ok && e == nil {
+			return nil
+		}
+		err = e
+	}
+	w.events.Close()
+	w.events, w.why = nil, fmt.Errorf("file events stopped: %v", err)
+	return nil
 }
 
 // quiet waits until no event has come for the debounce time.
@@ -123,21 +139,6 @@ func (w *Watcher) quiet(ctx context.Context) error {
 				return nil
 			}
 			t.Reset(w.debounce)
-		}
-	}
-}
-
-func (w *Watcher) poll(ctx context.Context, since string) (string, error) {
-	tick := time.NewTicker(w.interval)
-	defer tick.Stop()
-	for {
-		if fp := w.fingerprint(); fp != since {
-			return fp, nil
-		}
-		select {
-		case <-ctx.Done():
-			return since, ctx.Err()
-		case <-tick.C:
 		}
 	}
 }
