@@ -142,7 +142,7 @@ func TestServe_ClientThatNeverReadsDoesNotStallOthers(t *testing.T) {
 		// writes to this client.
 		_, err := loopback.NeverReads(t, s.Addr, strings.Repeat(strings.Repeat("z", 1023)+"\n", 4<<10))
 		require.NoError(t, err, "a client that never reads connecting")
-		require.NotEmpty(t, blockedIn(s.Done(), pollWrite, splicePump), "the server never blocked writing to a client that never reads its echoes (is Serve running?)")
+		require.NotEmpty(t, harness.PollBlocked(s.Done(), echoCode, loopback.WriteFunc, loopback.SpliceFunc), "the server never blocked writing to a client that never reads its echoes (is Serve running?)")
 		for i := range 5 {
 			c := dial(t, s.Addr)
 			msg := fmt.Sprintf("client %d is not stuck\n", i)
@@ -212,17 +212,11 @@ func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
 		require.NoError(t, err, "Request to a server that answers once the client half-closes")
 
 		addr := loopback.ClosedAddr(t)
-		errc := make(chan error, 1)
-		go func() {
-			_, err := echo.Request(context.Background(), addr, "hello?")
-			errc <- err
-		}()
-		select {
-		case err := <-errc:
-			assert.Error(t, err, "Request to %s, where nobody listens", addr)
-		case <-time.After(harness.Bound()):
+		r := goRequest(context.Background(), addr, "hello?")
+		if !r.returned() {
 			t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
 		}
+		assert.Error(t, r.err, "Request to %s, where nobody listens", addr)
 	})
 }
 
@@ -232,13 +226,11 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		r := goRequest(ctx, addr, "anyone there?")
-		select {
-		case <-r.done:
-			require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
-			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-		case <-time.After(harness.Bound()):
+		if !r.returned() {
 			t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		}
+		require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
+		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
 	})
 }
 
@@ -246,14 +238,14 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 
 func TestRequest_CancelledWhileDialling(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		cancelWhileBlocked(t, loopback.FullQueue(t), "hello?", "dialling a server whose queue of connections is full", dialFrame, pollRead, pollWrite)
+		cancelWhileBlocked(t, loopback.FullQueue(t), "hello?", "dialling a server whose queue of connections is full", loopback.DialFunc, loopback.ReadFunc, loopback.WriteFunc)
 	})
 }
 
 func TestRequest_CancelledWhileWriting(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// 16 MiB that the server never reads: the write cannot finish.
-		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a server that never reads", pollWrite)
+		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a server that never reads", loopback.WriteFunc)
 	})
 }
 
@@ -270,7 +262,7 @@ func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 		case <-time.After(harness.Bound()):
 			t.Fatalf("the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
 		}
-		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", pollRead)
+		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", loopback.ReadFunc)
 	})
 }
 
@@ -305,21 +297,17 @@ func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 		s := startOn(t, tl)
 
 		idle := dial(t, s.Addr)
-		require.NoError(t, idle.WriteLine("ping"))
-		got, err := idle.ReadLine()
-		require.NoError(t, err, "the echo of ping")
-		require.Equal(t, "ping", got)
+		ping(t, idle)
 		stuck := dial(t, s.Addr)
 		require.NoError(t, stuck.WriteLine("an echo that never gets through"))
 		half := dial(t, s.Addr)
 		require.NoError(t, half.WriteString("half a line"))
 		// The server must be stuck writing to the client that never reads before ctx ends: only
 		// closing that connection wakes it.
-		require.NotEmpty(t, blockedIn(s.Done(), loopback.StuckWriteFunc), "the server never started to echo a line to a client that never reads its echoes")
+		require.NotEmpty(t, harness.PollBlocked(s.Done(), echoCode, loopback.StuckWriteFunc), "the server never started to echo a line to a client that never reads its echoes")
 
 		s.cancel()
-		err = s.Wait()
-		require.NoError(t, err, "Serve after its ctx was cancelled: it must close everything and return nil")
+		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
 		assert.Zero(t, tl.Busy(), "Serve returned while its connection goroutines were still reading or writing: it must wait for every goroutine it started")
 		assert.NoError(t, idle.WaitClosed(), "an idle client after ctx was cancelled: its connection must be closed")
 		assert.NoError(t, half.WaitClosed(), "a client in the middle of a line after ctx was cancelled: its connection must be closed")
@@ -333,11 +321,7 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 		// before it returns its error: its goroutine is then certainly still running.
 		hl := loopback.HoldFailedRead(t, loopback.Listen(t))
 		s := startOn(t, hl)
-		c := dial(t, s.Addr)
-		require.NoError(t, c.WriteLine("ping"))
-		got, err := c.ReadLine()
-		require.NoError(t, err, "the echo of ping")
-		require.Equal(t, "ping", got)
+		ping(t, dial(t, s.Addr))
 
 		s.cancel()
 		select {
@@ -394,9 +378,7 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		ln := loopback.Listen(t)
 		s := startOn(t, ln)
 		c := dial(t, s.Addr)
-		require.NoError(t, c.WriteLine("ping"))
-		_, err := c.ReadLine()
-		require.NoError(t, err, "the echo of ping")
+		ping(t, c)
 
 		ln.Close() // not through ctx: Accept fails
 		select {
@@ -412,6 +394,10 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 
 // Helpers.
 
+// echoCode is on the stack of every goroutine running package echo's code, as harness.Blocked
+// matches it.
+const echoCode = "/exercises/12_echo."
+
 // server is echo.Serve running on a loopback listener.
 type server struct {
 	*loopback.Server
@@ -423,7 +409,7 @@ type server struct {
 // for a moment: Serve is waiting for something.
 func (s *server) waiting() bool {
 	id := s.goroutine.Load()
-	return harness.Blocked("/exercises/12_echo.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
+	return harness.Blocked(echoCode)[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
 }
 
 // start runs echo.Serve on a new loopback listener, as startOn.
@@ -457,35 +443,13 @@ func dial(t *testing.T, addr string) *loopback.Conn {
 	return c
 }
 
-// Frames where a goroutine of package echo can be blocked on the network.
-const (
-	dialFrame = "net.(*netFD).connect"
-	pollRead  = "internal/poll.(*FD).Read"
-	pollWrite = "internal/poll.(*FD).Write"
-	// io.Copy between two *net.TCPConn splices on Linux: it waits to write here.
-	splicePump = "internal/poll.splicePump"
-)
-
-// blockedIn waits, within harness.Bound, until a goroutine with a frame of package echo on its
-// stack is blocked in one of frames, and returns that frame; it returns "" when done is closed
-// or the bound passes first.
-func blockedIn(done <-chan struct{}, frames ...string) string {
-	at := ""
-	harness.Poll(func() bool {
-		select {
-		case <-done:
-			return true
-		default:
-		}
-		for _, f := range frames {
-			if len(harness.Blocked("/exercises/12_echo.", f)) > 0 {
-				at = f
-				return true
-			}
-		}
-		return false
-	})
-	return at
+// ping sends the line "ping" on c and requires its echo: Serve is serving c.
+func ping(t *testing.T, c *loopback.Conn) {
+	t.Helper()
+	require.NoError(t, c.WriteLine("ping"))
+	got, err := c.ReadLine()
+	require.NoError(t, err, "the echo of ping")
+	require.Equal(t, "ping", got)
 }
 
 // request is a call of echo.Request running in a goroutine of its own.
@@ -494,6 +458,7 @@ type request struct {
 	err  error         // what Request returned, set before done is closed
 }
 
+// goRequest starts Request(ctx, addr, msg) in a goroutine of its own.
 func goRequest(ctx context.Context, addr, msg string) *request {
 	r := &request{done: make(chan struct{})}
 	go func() {
@@ -501,6 +466,16 @@ func goRequest(ctx context.Context, addr, msg string) *request {
 		_, r.err = echo.Request(ctx, addr, msg)
 	}()
 	return r
+}
+
+// returned waits, within harness.Bound, for Request to return, and reports whether it did.
+func (r *request) returned() bool {
+	select {
+	case <-r.done:
+		return true
+	case <-time.After(harness.Bound()):
+		return false
+	}
 }
 
 // cancelWhileBlocked runs Request(ctx, addr, msg) and hands it to cancelBlocked.
@@ -516,7 +491,7 @@ func cancelWhileBlocked(t *testing.T, addr, msg, doing string, frames ...string)
 // matches context.Canceled.
 func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing string, frames ...string) {
 	t.Helper()
-	at := blockedIn(r.done, frames...)
+	at := harness.PollBlocked(r.done, echoCode, frames...)
 	select {
 	case <-r.done:
 		t.Fatalf("Request returned %v while %s, before its ctx was cancelled", r.err, doing)
@@ -527,13 +502,11 @@ func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing st
 		t.Logf("Request blocked in %s, not in %s, on this system", at, frames[0])
 	}
 	cancel()
-	select {
-	case <-r.done:
-		require.Error(t, r.err, "Request cancelled while %s", doing)
-		assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)
-	case <-time.After(harness.Bound()):
+	if !r.returned() {
 		t.Fatalf("Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	}
+	require.Error(t, r.err, "Request cancelled while %s", doing)
+	assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)
 }
 
 // echoBack is an answer for startUntilEOF: what the server read, as it came.
@@ -547,30 +520,19 @@ func startUntilEOF(t *testing.T, answer func([]byte) string) (*loopback.Server, 
 	t.Helper()
 	received := make(chan string, 16)
 	stop := make(chan struct{})
-	s := loopback.Start(t, func(ln net.Listener) error {
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return nil
-			}
-			wg.Go(func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(2 * harness.Bound()))
-				b, err := io.ReadAll(c)
-				if err != nil {
-					return
-				}
-				received <- string(b)
-				if answer == nil {
-					<-stop
-					return
-				}
-				io.WriteString(c, answer(b))
-			})
+	s := loopback.Start(t, loopback.EachConn(func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(2 * harness.Bound()))
+		b, err := io.ReadAll(c)
+		if err != nil {
+			return
 		}
-	}, func() { close(stop) })
+		received <- string(b)
+		if answer == nil {
+			<-stop
+			return
+		}
+		io.WriteString(c, answer(b))
+	}), func() { close(stop) })
 	return s, received
 }
 
