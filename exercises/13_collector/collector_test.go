@@ -157,29 +157,26 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			{"search", "degraded", "", "STATUS search degraded\n"},
 		} {
 			s, lines, answer := oneLineServer(t)
-			done := make(chan error, 1)
-			go func() { done <- collector.Report(context.Background(), s.Addr, tc.service, tc.state, tc.detail) }()
+			r := goReport(context.Background(), s.Addr, tc.service, tc.state, tc.detail)
 			var line string
 			select {
 			case line = <-lines:
-			case err := <-done:
-				t.Fatalf("Report(%q, %q, %q) returned %v before the server read a line", tc.service, tc.state, tc.detail, err)
+			case <-r.done:
+				t.Fatalf("Report(%q, %q, %q) returned %v before the server read a line", tc.service, tc.state, tc.detail, r.err)
 			case <-time.After(harness.Bound()):
 				t.Fatalf("Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
 			}
 			assert.Equal(t, tc.line, line, "the line Report(%q, %q, %q) sent", tc.service, tc.state, tc.detail)
 			select {
-			case err := <-done:
-				t.Errorf("Report returned %v before the server answered: it must wait for OK", err)
+			case <-r.done:
+				t.Errorf("Report returned %v before the server answered: it must wait for OK", r.err)
 			default:
 			}
 			answer <- "OK\n"
-			select {
-			case err := <-done:
-				assert.NoError(t, err, "Report after the server answered OK")
-			case <-time.After(harness.Bound()):
+			if !r.returned() {
 				t.Fatalf("Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
 			}
+			assert.NoError(t, r.err, "Report after the server answered OK")
 		}
 	})
 }
@@ -194,33 +191,27 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s, lines, answer := oneLineServer(t)
-				errc := make(chan error, 1)
-				go func() { errc <- collector.Report(context.Background(), s.Addr, "svc", "up", "") }()
+				r := goReport(context.Background(), s.Addr, "svc", "up", "")
 				select {
 				case <-lines:
 					answer <- tc.answer
-					select {
-					case err := <-errc:
-						assert.Error(t, err, "Report when the collector answers %q: only OK is a success", tc.answer)
-					case <-time.After(harness.Bound()):
+					if !r.returned() {
 						t.Fatalf("Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
 					}
-				case err := <-errc:
-					t.Errorf("Report returned %v before the collector read its line", err)
+					assert.Error(t, r.err, "Report when the collector answers %q: only OK is a success", tc.answer)
+				case <-r.done:
+					t.Errorf("Report returned %v before the collector read its line", r.err)
 				case <-time.After(harness.Bound()):
 					t.Fatalf("Report sent no line within %v", harness.Bound())
 				}
 			})
 		}
 		t.Run("nobody listening", func(t *testing.T) {
-			errc := make(chan error, 1)
-			go func() { errc <- collector.Report(context.Background(), loopback.ClosedAddr(t), "svc", "up", "") }()
-			select {
-			case err := <-errc:
-				assert.Error(t, err, "Report to a port nobody listens on")
-			case <-time.After(harness.Bound()):
+			r := goReport(context.Background(), loopback.ClosedAddr(t), "svc", "up", "")
+			if !r.returned() {
 				t.Fatalf("Report to a port nobody listens on was still running after %v", harness.Bound())
 			}
+			assert.Error(t, r.err, "Report to a port nobody listens on")
 		})
 	})
 }
@@ -229,14 +220,12 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		r := goReport(ctx, loopback.NeverAnswers(t), "")
-		select {
-		case <-r.done:
-			require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
-			assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
-		case <-time.After(harness.Bound()):
+		r := goReport(ctx, loopback.NeverAnswers(t), "svc", "up", "")
+		if !r.returned() {
 			t.Fatalf("Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		}
+		require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
+		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
 	})
 }
 
@@ -244,14 +233,14 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 
 func TestReport_CancelledWhileDialling(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
-		cancelWhileBlocked(t, loopback.FullQueue(t), "", "dialling a collector whose queue of connections is full", dialFrame, pollRead, pollWrite)
+		cancelWhileBlocked(t, loopback.FullQueue(t), "", "dialling a collector whose queue of connections is full", loopback.DialFunc, loopback.ReadFunc, loopback.WriteFunc)
 	})
 }
 
 func TestReport_CancelledWhileWriting(t *testing.T) {
 	harness.Run(t, func(t *testing.T) {
 		// A 16 MiB detail that the collector never reads: the write cannot finish.
-		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a collector that never reads", pollWrite)
+		cancelWhileBlocked(t, loopback.NeverAnswers(t), strings.Repeat("w", 16<<20), "writing 16 MiB to a collector that never reads", loopback.WriteFunc)
 	})
 }
 
@@ -260,7 +249,7 @@ func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
 		s, lines, _ := oneLineServer(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		r := goReport(ctx, s.Addr, "")
+		r := goReport(ctx, s.Addr, "svc", "up", "")
 		select {
 		case <-lines:
 		case <-r.done:
@@ -268,7 +257,7 @@ func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
 		case <-time.After(harness.Bound()):
 			t.Fatalf("Report sent no line within %v", harness.Bound())
 		}
-		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", pollRead)
+		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", loopback.ReadFunc)
 	})
 }
 
@@ -395,7 +384,7 @@ func TestServe_CancelClosesEverythingAndWaitsForItsGoroutines(t *testing.T) {
 		require.NoError(t, err)
 		// The collector must be stuck writing to the client that never reads before ctx ends:
 		// only closing that connection wakes it.
-		require.NotEmpty(t, blockedIn(s.Done(), loopback.StuckWriteFunc), "the collector never started to answer a client that never reads its answers")
+		require.NotEmpty(t, harness.PollBlocked(s.Done(), collectorCode, loopback.StuckWriteFunc), "the collector never started to answer a client that never reads its answers")
 
 		s.cancel()
 		require.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
@@ -511,6 +500,10 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 
 // Helpers.
 
+// collectorCode is on the stack of every goroutine running package collector's code, as
+// harness.Blocked matches it.
+const collectorCode = "/exercises/13_collector."
+
 // server is c.Serve running on a loopback listener.
 type server struct {
 	*loopback.Server
@@ -522,7 +515,7 @@ type server struct {
 // for a moment: Serve is waiting for something.
 func (s *server) waiting() bool {
 	id := s.goroutine.Load()
-	return harness.Blocked("/exercises/13_collector.")[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
+	return harness.Blocked(collectorCode)[id] && !harness.Blocked("Mutex).Lock")[id] && !harness.Blocked("Mutex).RLock")[id]
 }
 
 // start runs c.Serve on a new loopback listener, as startOn.
@@ -599,48 +592,30 @@ func oneLineServer(t *testing.T) (s *loopback.Server, lines <-chan string, answe
 	return s, got, ans
 }
 
-// Frames where a goroutine of package collector can be blocked on the network.
-const (
-	dialFrame = "net.(*netFD).connect"
-	pollRead  = "internal/poll.(*FD).Read"
-	pollWrite = "internal/poll.(*FD).Write"
-)
-
-// blockedIn waits, within harness.Bound, until a goroutine with a frame of package collector on
-// its stack is blocked in one of frames, and returns that frame; it returns "" when done is
-// closed or the bound passes first.
-func blockedIn(done <-chan struct{}, frames ...string) string {
-	at := ""
-	harness.Poll(func() bool {
-		select {
-		case <-done:
-			return true
-		default:
-		}
-		for _, f := range frames {
-			if len(harness.Blocked("/exercises/13_collector.", f)) > 0 {
-				at = f
-				return true
-			}
-		}
-		return false
-	})
-	return at
-}
-
 // report is a call of collector.Report running in a goroutine of its own.
 type report struct {
 	done chan struct{} // closed when Report has returned
 	err  error         // what Report returned, set before done is closed
 }
 
-func goReport(ctx context.Context, addr, detail string) *report {
+// goReport starts Report(ctx, addr, service, state, detail) in a goroutine of its own.
+func goReport(ctx context.Context, addr, service, state, detail string) *report {
 	r := &report{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		r.err = collector.Report(ctx, addr, "svc", "up", detail)
+		r.err = collector.Report(ctx, addr, service, state, detail)
 	}()
 	return r
+}
+
+// returned waits, within harness.Bound, for Report to return, and reports whether it did.
+func (r *report) returned() bool {
+	select {
+	case <-r.done:
+		return true
+	case <-time.After(harness.Bound()):
+		return false
+	}
 }
 
 // cancelWhileBlocked runs Report(ctx, addr, "svc", "up", detail) and hands it to cancelBlocked.
@@ -648,7 +623,7 @@ func cancelWhileBlocked(t *testing.T, addr, detail, doing string, frames ...stri
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cancelBlocked(t, goReport(ctx, addr, detail), cancel, doing, frames...)
+	cancelBlocked(t, goReport(ctx, addr, "svc", "up", detail), cancel, doing, frames...)
 }
 
 // cancelBlocked waits until Report r is blocked in one of frames (the first is the one the
@@ -656,7 +631,7 @@ func cancelWhileBlocked(t *testing.T, addr, detail, doing string, frames ...stri
 // matches context.Canceled.
 func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing string, frames ...string) {
 	t.Helper()
-	at := blockedIn(r.done, frames...)
+	at := harness.PollBlocked(r.done, collectorCode, frames...)
 	select {
 	case <-r.done:
 		t.Fatalf("Report returned %v while %s, before its ctx was cancelled", r.err, doing)
@@ -667,11 +642,9 @@ func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing str
 		t.Logf("Report blocked in %s, not in %s, on this system", at, frames[0])
 	}
 	cancel()
-	select {
-	case <-r.done:
-		require.Error(t, r.err, "Report cancelled while %s", doing)
-		assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
-	case <-time.After(harness.Bound()):
+	if !r.returned() {
 		t.Fatalf("Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	}
+	require.Error(t, r.err, "Report cancelled while %s", doing)
+	assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
 }
