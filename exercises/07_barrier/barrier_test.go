@@ -52,10 +52,7 @@ func TestWait_OneGoroutineBarrierNeverBlocks(t *testing.T) {
 			require.True(t, r[0].leader, "Wait number %d on New(1) = false: with n = 1 every Wait is a whole generation, so its goroutine is the leader", i+1)
 		}
 		// Several at once: each is a generation of its own.
-		var as []*arrival
-		for range k {
-			as = append(as, goWait(b))
-		}
+		as := goWaits(b, k)
 		for i, r := range collect(t, as, fmt.Sprintf("%d goroutines calling Wait at once on New(1)", k)) {
 			assert.True(t, r.leader, "Wait on New(1) from goroutine %d of %d at once = false, want true", i+1, k)
 		}
@@ -72,10 +69,7 @@ func TestWait_NobodyPassesUntilAllNArrive(t *testing.T) {
 		n := harness.Rand(t).IntN(6) + 3
 		b := newBarrier(t, n)
 		for gen := 1; gen <= 3; gen++ {
-			var as []*arrival
-			for range n - 1 {
-				as = append(as, goWait(b))
-			}
+			as := goWaits(b, n-1)
 			requireBlocked(t, as, fmt.Sprintf("New(%d), generation %d, with %d goroutines in Wait", n, gen, n-1))
 			as = append(as, goWait(b))
 			rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, once the %dth goroutine called Wait", n, gen, n))
@@ -91,10 +85,7 @@ func TestWait_ExactlyOneLeaderPerGeneration(t *testing.T) {
 			n := r.IntN(8) + 2
 			b := newBarrier(t, n)
 			for gen := 1; gen <= 2; gen++ {
-				var as []*arrival
-				for range n {
-					as = append(as, goWait(b))
-				}
+				as := goWaits(b, n)
 				rs := collect(t, as, fmt.Sprintf("New(%d), generation %d, %d goroutines calling Wait at once", n, gen, n))
 				require.Equal(t, 1, leaders(rs), "New(%d) (barrier %d), generation %d: %d goroutines returned from Wait with leader = true, want exactly 1", n, round+1, gen, leaders(rs))
 			}
@@ -114,10 +105,7 @@ func TestWait_FastGoroutineJoinsTheNextGeneration(t *testing.T) {
 		for range rounds {
 			n := r.IntN(4) + 2
 			b := newBarrier(t, n)
-			var waiters []*arrival
-			for range n - 1 {
-				waiters = append(waiters, goWait(b))
-			}
+			waiters := goWaits(b, n-1)
 			requireBlocked(t, waiters, fmt.Sprintf("New(%d), generation 1, with %d goroutines in Wait", n, n-1))
 			settle()
 
@@ -132,10 +120,7 @@ func TestWait_FastGoroutineJoinsTheNextGeneration(t *testing.T) {
 			assert.Equal(t, 1, leaders(rs), "New(%d), generation 1: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
 
 			requireBlocked(t, []*arrival{fast}, fmt.Sprintf("New(%d), generation 2, with only the fast goroutine in Wait (it came back at once: it belongs to generation 2, not to the one it completed)", n))
-			as := []*arrival{fast}
-			for range n - 1 {
-				as = append(as, goWait(b))
-			}
+			as := append([]*arrival{fast}, goWaits(b, n-1)...)
 			rs = collect(t, as, fmt.Sprintf("New(%d), generation 2, once %d goroutines called Wait", n, n))
 			assert.Equal(t, 1, leaders(rs), "New(%d), generation 2: leaders among the %d goroutines that returned from Wait, want exactly 1", n, n)
 		}
@@ -270,10 +255,7 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		quitter := goWaitContext(b, ctx)
 		requireBlocked(t, []*arrival{quitter}, fmt.Sprintf("New(%d) with one goroutine in WaitContext", n))
-		var waiters []*arrival
-		for range n - 2 {
-			waiters = append(waiters, goWait(b))
-		}
+		waiters := goWaits(b, n-2)
 		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
 		cancel()
 		r := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
@@ -294,10 +276,7 @@ func TestWaitContext_WithdrawsSoTheBarrierStillNeedsN(t *testing.T) {
 		r = collect(t, []*arrival{goWaitContext(b, ctx)}, fmt.Sprintf("New(%d): WaitContext with a context already cancelled", n))[0]
 		require.Error(t, r.err, "New(%d): WaitContext with a context already cancelled returned a nil error", n)
 		require.ErrorIs(t, r.err, context.Canceled, "New(%d): WaitContext with a context already cancelled", n)
-		waiters = nil
-		for range n - 1 {
-			waiters = append(waiters, goWait(b))
-		}
+		waiters = goWaits(b, n-1)
 		requireBlocked(t, waiters, fmt.Sprintf("New(%d) after a WaitContext with a cancelled context withdrew, with %d goroutines in Wait", n, n-1))
 		waiters = append(waiters, goWait(b))
 		rs = collect(t, waiters, fmt.Sprintf("New(%d), the generation after a WaitContext withdrew, once %d goroutines called Wait", n, n))
@@ -319,9 +298,7 @@ func TestWaitContext_CancelDoesNotReleaseTheOthers(t *testing.T) {
 		defer cancel()
 		quitter := goWaitContext(b, ctx)
 		waiters := []*arrival{goWait(b), goWaitContext(b, live)}
-		for range n - 4 {
-			waiters = append(waiters, goWait(b))
-		}
+		waiters = append(waiters, goWaits(b, n-4)...)
 		requireBlocked(t, append([]*arrival{quitter}, waiters...), fmt.Sprintf("New(%d) with %d goroutines in Wait or WaitContext", n, n-1))
 		cancel()
 		r := collect(t, []*arrival{quitter}, fmt.Sprintf("New(%d): WaitContext after its context was cancelled", n))[0]
@@ -354,10 +331,7 @@ func TestWaitContext_CancelledAsTheGenerationCompletes(t *testing.T) {
 		for range rounds {
 			n := r.IntN(4) + 2
 			b := newBarrier(t, n)
-			var waiters []*arrival
-			for range n - 2 {
-				waiters = append(waiters, goWait(b))
-			}
+			waiters := goWaits(b, n-2)
 			ctx, cancel := context.WithCancel(context.Background())
 			quitter := goWaitContext(b, ctx)
 			requireBlocked(t, append(waiters, quitter), fmt.Sprintf("New(%d) with %d goroutines in Wait and one in WaitContext", n, n-2))
@@ -408,6 +382,15 @@ type response struct {
 // make the call.
 func goWait(b *barrier.Barrier) *arrival {
 	return goArrive(func() response { return response{leader: b.Wait()} })
+}
+
+// goWaits starts k goroutines that each call b.Wait(), as goWait.
+func goWaits(b *barrier.Barrier, k int) []*arrival {
+	as := make([]*arrival, k)
+	for i := range as {
+		as[i] = goWait(b)
+	}
+	return as
 }
 
 // goWaitContext starts a goroutine that calls b.WaitContext(ctx), and returns once that
