@@ -219,15 +219,7 @@ func TestOrdered_TakesAtMostTwiceWorkersAhead(t *testing.T) {
 		delay[0] = time.Hour // everything behind the first input must wait for it
 
 		harness.Bubble(t, func(t *testing.T) {
-			var taken atomic.Int64
-			in := func(yield func(int) bool) {
-				for i := range n {
-					taken.Add(1)
-					if !yield(i) {
-						return
-					}
-				}
-			}
+			in, taken := countedInts(n)
 			f := func(i int) int {
 				time.Sleep(delay[i])
 				return square(i)
@@ -526,15 +518,7 @@ func testStartsNothingUntilRanged(t *testing.T, name string, p pipe) {
 	harness.Run(t, func(t *testing.T) {
 		r := harness.Rand(t)
 		n, workers := 5+r.IntN(20), 1+r.IntN(4)
-		var taken atomic.Int64
-		in := func(yield func(int) bool) {
-			for i := range n {
-				taken.Add(1)
-				if !yield(i) {
-					return
-				}
-			}
-		}
+		in, taken := countedInts(n)
 		before := goleak.IgnoreCurrent()
 		seq := p(context.Background(), in, workers, square)
 		if err := goleak.Find(before); err != nil {
@@ -698,15 +682,7 @@ func testPanicReachesRanger(t *testing.T, name string, p pipe) {
 		workers := 1 + r.IntN(6)
 		want := boom{input: r.IntN(20), token: r.Uint64()}
 		harness.Bubble(t, func(t *testing.T) {
-			var taken atomic.Int64
-			in := func(yield func(int) bool) {
-				for i := range n {
-					taken.Add(1)
-					if !yield(i) {
-						return
-					}
-				}
-			}
+			in, taken := countedInts(n)
 			f := func(x int) int {
 				if x == want.input {
 					panic(want)
@@ -777,6 +753,20 @@ func ints(n int) iter.Seq[int] {
 			}
 		}
 	}
+}
+
+// countedInts yields 0, 1, ..., n-1, and counts in taken how many values its consumer has
+// taken from it.
+func countedInts(n int) (seq iter.Seq[int], taken *atomic.Int64) {
+	taken = new(atomic.Int64)
+	return func(yield func(int) bool) {
+		for i := range n {
+			taken.Add(1)
+			if !yield(i) {
+				return
+			}
+		}
+	}, taken
 }
 
 // endless yields 0, 1, 2, ... until its consumer stops; returned is closed when it has returned.
