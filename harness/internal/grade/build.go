@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -40,6 +39,11 @@ var compileLimits = sandbox.Limits{
 // maxCache is the size past which the grader's build cache is emptied when a session ends.
 const maxCache = 1 << 30
 
+// maxKept is the size of the kept test binaries past which a session that ends deletes the
+// least recently used of them. A race test binary is about 6.5 MiB: 2 GiB keeps those of some
+// 24 full submissions.
+const maxKept = 2 << 30
+
 // binaries compiles each exercise's tests once per distinct content of its learner files
 // (`go test -c -race`, with the learner files swapped in through -overlay, so the pristine tree
 // is never written to). Submissions with the same files share one binary; so do a learner
@@ -48,17 +52,21 @@ const maxCache = 1 << 30
 //
 // The pristine binaries are built with the grader's own cache (base); learner files with a copy
 // of it made for the session (hard links where the file system allows), which goes with the
-// session's folder: nothing compiled from a submission outlives the session.
+// session's folder: the compiler's work on a submission never reaches a later session's build.
+// Finished test binaries, pristine or not, are kept between sessions (keptPath), each under
+// a name that is the hash of everything it is built from, so that a session uses a kept binary
+// only where its own build would make the same one.
 type binaries struct {
-	root  string // the pristine tree
-	work  string // the session's folder
-	gocmd string // the go command, an absolute path
-	base  string // the grader's build cache, for pristine files only
-	env   []string
-	box   *sandbox.Sandbox // no isolation: limits only
-	stats *phases          // nil unless measured
-	mu    sync.Mutex
-	m     map[string]*binary
+	root   string // the pristine tree
+	work   string // the session's folder
+	gocmd  string // the go command, an absolute path
+	base   string // the grader's build cache, for pristine files only
+	inputs string // what every binary of the session is built from but its exercise's files
+	env    []string
+	box    *sandbox.Sandbox // no isolation: limits only
+	stats  *phases          // nil unless measured
+	mu     sync.Mutex
+	m      map[string]*binary
 
 	sessionOnce  sync.Once
 	sessionCache string // the session's copy of base
@@ -94,7 +102,28 @@ func newBinaries(root, work, cache string) (*binaries, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &binaries{root: root, work: work, gocmd: gocmd, base: cache, env: env, box: box, m: map[string]*binary{}}, nil
+	inputs, err := buildInputs(gocmd, env, root)
+	if err != nil {
+		return nil, err
+	}
+	return &binaries{root: root, work: work, gocmd: gocmd, base: cache, inputs: inputs, env: env, box: box, m: map[string]*binary{}}, nil
+}
+
+// buildInputs names what every test binary built from the pristine tree at root is made of,
+// but for its exercise's learner files: the toolchain that the go command of env runs, the
+// pristine tree's version and the grader's (whose code sets how binaries are built).
+func buildInputs(gocmd string, env []string, root string) (string, error) {
+	cmd := exec.Command(gocmd, "env", "GOVERSION", "GOROOT", "GOOS", "GOARCH")
+	cmd.Dir, cmd.Env = root, env // go.mod may choose the toolchain
+	toolchain, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env: %w", err)
+	}
+	pristine, err := pristineVersion(root)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s\x00%s\x00%s", toolchain, pristine, graderVersion()), nil
 }
 
 // cacheFor returns the build cache for a build of pristine files (base) or of learner files
@@ -228,33 +257,14 @@ func key(e manifest.Exercise, files map[string][]byte) string {
 		fmt.Fprintf(h, "%s\x00%d\x00", name, len(files[name]))
 		h.Write(files[name])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:24]
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // get returns the test binary of e built with files (learner file name -> content), building
-// it unless a binary of the same content exists or is being built. Call release when done.
+// it unless a binary of the same content exists, is being built or is kept. Call release when
+// done.
 func (b *binaries) get(ctx context.Context, e manifest.Exercise, files map[string][]byte, pin bool) *binary {
-	k := key(e, files)
-	b.mu.Lock()
-	bin, ok := b.m[k]
-	if !ok {
-		bin = &binary{key: k, done: make(chan struct{})}
-		b.m[k] = bin
-	}
-	bin.refs++
-	bin.pinned = bin.pinned || pin
-	b.mu.Unlock()
-	if !ok {
-		bin.path, bin.compileErr, bin.err = b.compile(ctx, e, files, k, pin)
-		close(bin.done)
-	}
-	select {
-	case <-bin.done:
-	case <-ctx.Done():
-		b.release(bin)
-		return &binary{err: ctx.Err()}
-	}
-	return bin
+	return b.getAll(ctx, []request{{e: e, files: files}}, pin)[0]
 }
 
 // request is one test binary to build: exercise e with its learner files swapped in.
@@ -264,8 +274,8 @@ type request struct {
 }
 
 // getAll returns the test binaries of reqs, in order, as get does for each; those that are
-// neither built nor being built are built together, in one go command (buildAll). Call release
-// for each.
+// neither built, being built nor kept are built together, in one go command (buildAll). Call
+// release for each.
 func (b *binaries) getAll(ctx context.Context, reqs []request, pin bool) []*binary {
 	bins := make([]*binary, len(reqs))
 	var mine []int
@@ -283,7 +293,7 @@ func (b *binaries) getAll(ctx context.Context, reqs []request, pin bool) []*bina
 		bins[i] = bin
 	}
 	b.mu.Unlock()
-	if len(mine) > 0 {
+	if mine = b.takeKept(reqs, bins, mine); len(mine) > 0 {
 		b.buildAll(ctx, reqs, bins, mine, pin)
 	}
 	for i, bin := range bins {
@@ -310,6 +320,7 @@ func (b *binaries) buildAll(ctx context.Context, reqs []request, bins []*binary,
 			for _, i := range which {
 				if p, ok := built[i]; ok {
 					bins[i].path = p
+					b.keep(bins[i])
 					close(bins[i].done)
 				} else {
 					rest = append(rest, i)
@@ -320,6 +331,9 @@ func (b *binaries) buildAll(ctx context.Context, reqs []request, bins []*binary,
 	}
 	for _, i := range which {
 		bins[i].path, bins[i].compileErr, bins[i].err = b.compile(ctx, reqs[i].e, reqs[i].files, bins[i].key, pristine)
+		if bins[i].path != "" {
+			b.keep(bins[i])
+		}
 		close(bins[i].done)
 	}
 }
@@ -329,7 +343,7 @@ func (b *binaries) buildAll(ctx context.Context, reqs []request, bins []*binary,
 // folder of its own. When the go command ended by itself, within its limits, every binary it
 // wrote into the empty folder out is whole (it writes one only after its package compiled,
 // passed vet and linked), even if another package failed; when it was stopped, none is
-// trusted, nor any of a pristine build that failed (out started with the kept binaries).
+// trusted.
 func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*binary, which []int, pristine bool) (map[int]string, error) {
 	cache, err := b.cacheFor(pristine)
 	if err != nil {
@@ -354,9 +368,6 @@ func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*
 	if err != nil {
 		return nil, err
 	}
-	if pristine {
-		b.reuse(out, reqs, which)
-	}
 	limits := compileLimits
 	limits.Time *= time.Duration(len(which))
 	end := b.stats.begin(building)
@@ -371,13 +382,8 @@ func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*
 	switch {
 	case err != nil:
 		return nil, err
-	case pristine && !res.Clean(), !res.Exited || res.TimedOut || res.Flooded:
-		// A pristine build started from the kept binaries: when it fails, those still in out
-		// may be old ones.
+	case !res.Exited || res.TimedOut || res.Flooded:
 		return nil, nil
-	}
-	if pristine {
-		b.keep(out, reqs, which)
 	}
 	built := map[int]string{}
 	for _, i := range which {
@@ -394,55 +400,77 @@ func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*
 // element, with .test.
 func outName(e manifest.Exercise) string { return path.Base(e.Package()) + ".test" }
 
-// kept is the folder where the pristine test binaries are kept between sessions, one per
-// exercise, beside the grader's build cache. Only binaries built from the pristine tree go
-// there.
-func (b *binaries) kept() string { return b.base + "-pristine" }
-
-// reuse copies the kept pristine binaries of reqs[i], i in which, into out, where the go
-// command finds them: it links again only those whose inputs changed (it compares the build ID
-// a binary carries with its own), so a session on an unchanged tree links none. A copy, never
-// a link: the go command may write into the file it finds.
-func (b *binaries) reuse(out string, reqs []request, which []int) {
-	for _, i := range which {
-		name := outName(reqs[i].e)
-		if isELF(filepath.Join(b.kept(), name)) {
-			copyFile(filepath.Join(b.kept(), name), filepath.Join(out, name))
-		}
-	}
+// keptPath is where the test binary of key k is kept between sessions, beside the grader's
+// build cache: its name is the SHA-256 of the session's build inputs and k, so a binary kept
+// by a session with another toolchain, pristine tree or grader is never taken. Only the grader
+// writes there, and only binaries the go command built.
+func (b *binaries) keptPath(k string) string {
+	sum := sha256.Sum256([]byte(b.inputs + "\x00" + k))
+	return filepath.Join(b.base+"-kept", hex.EncodeToString(sum[:])+".test")
 }
 
-// isELF reports whether the file p starts as an executable does. The go command overwrites
-// such a file when it is stale, but leaves any other file where its output goes (and fails).
-func isELF(p string) bool {
-	f, err := os.Open(p)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	magic := make([]byte, 4)
-	_, err = io.ReadFull(f, magic)
-	return err == nil && string(magic) == "\x7fELF"
-}
-
-// keep copies the pristine binaries the go command left in out into kept, each replacing the
-// kept one in one rename, so that another session never reads half a file; one that is kept
-// already, byte for byte, is left alone.
-func (b *binaries) keep(out string, reqs []request, which []int) {
-	if os.MkdirAll(b.kept(), 0o755) != nil {
-		return
-	}
+// takeKept gives each binary bins[i], i in which, whose build is kept a copy of it, marks it
+// done, and returns the indexes of those still to build. A copy, never a link: without
+// bubblewrap, a test process could write to the file it runs.
+func (b *binaries) takeKept(reqs []request, bins []*binary, which []int) []int {
+	var rest []int
 	for _, i := range which {
-		name := outName(reqs[i].e)
-		from, to := filepath.Join(out, name), filepath.Join(b.kept(), name)
-		if sameContent(from, to) {
+		kept := b.keptPath(bins[i].key)
+		to := filepath.Join(b.work, "build", bins[i].key, reqs[i].e.Short()+".test")
+		if os.MkdirAll(filepath.Dir(to), 0o755) != nil || copyFile(kept, to) != nil {
+			rest = append(rest, i)
 			continue
 		}
-		tmp := to + ".tmp-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-		if copyFile(from, tmp) != nil || os.Rename(tmp, to) != nil {
-			os.Remove(tmp)
+		now := time.Now()
+		os.Chtimes(kept, now, now) // the least recently used go first (trimKept)
+		bins[i].path = to
+		close(bins[i].done)
+	}
+	return rest
+}
+
+// keep copies the binary bin, which the go command just built, to its kept path, in one
+// rename, so that another session never reads half a file.
+func (b *binaries) keep(bin *binary) {
+	kept := b.keptPath(bin.key)
+	if os.MkdirAll(filepath.Dir(kept), 0o755) != nil {
+		return
+	}
+	tmp := kept + ".tmp-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if copyFile(bin.path, tmp) != nil || os.Rename(tmp, kept) != nil {
+		os.Remove(tmp)
+	}
+}
+
+// trimKept deletes the least recently used kept binaries of the cache at base until they
+// take no more than maxKept.
+func trimKept(base string) error {
+	os.RemoveAll(base + "-pristine") // where graders before keptPath kept the pristine binaries
+	entries, err := os.ReadDir(base + "-kept")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("trim the kept test binaries: %w", err)
+	}
+	var infos []fs.FileInfo
+	var size int64
+	for _, d := range entries {
+		if fi, err := d.Info(); err == nil && fi.Mode().IsRegular() {
+			infos = append(infos, fi)
+			size += fi.Size()
 		}
 	}
+	slices.SortFunc(infos, func(a, b fs.FileInfo) int { return a.ModTime().Compare(b.ModTime()) })
+	for _, fi := range infos {
+		if size <= maxKept {
+			break
+		}
+		if os.Remove(filepath.Join(base+"-kept", fi.Name())) == nil {
+			size -= fi.Size()
+		}
+	}
+	return nil
 }
 
 // copyFile copies the file src to dst, with its mode.
@@ -456,18 +484,6 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return os.WriteFile(dst, data, fi.Mode().Perm())
-}
-
-// sameContent reports whether the files a and b hold the same bytes.
-func sameContent(a, b string) bool {
-	fa, err1 := os.Stat(a)
-	fb, err2 := os.Stat(b)
-	if err1 != nil || err2 != nil || fa.Size() != fb.Size() {
-		return false
-	}
-	da, err1 := os.ReadFile(a)
-	db, err2 := os.ReadFile(b)
-	return err1 == nil && err2 == nil && bytes.Equal(da, db)
 }
 
 // sources writes e's files into the build folder of the binary k and returns the overlay's
@@ -496,6 +512,14 @@ func writeOverlay(dir string, replace map[string]string) (string, error) {
 	}
 	ov := filepath.Join(dir, "overlay.json")
 	return ov, os.WriteFile(ov, overlay, 0o644)
+}
+
+// pristine reports whether bin is a pristine binary: one that lists the expected tests, which
+// a learner file left as the stub shares.
+func (b *binaries) pristine(bin *binary) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bin.pinned
 }
 
 // release says one user is done with bin; the last one deletes it unless it is pinned.

@@ -16,10 +16,11 @@
 // reads of the arguments or environment, or writes to standard output and error, names
 // resolved by the type checker) and then, unchanged, compiled: `go test -c -race` of the
 // pristine package with the learner files swapped in through -overlay, once per distinct
-// content (a learner file left as the stub shares the pristine binary). The exercises of one
-// submission are compiled together, in one go command (`go test -c -o DIR` with every
-// package); an exercise that it did not build is compiled again alone, so that its compiler
-// message is its own. A file that breaks the policy, or that the policy cannot parse, scores 0
+// content (a learner file left as the stub shares the pristine binary, whose tests run once per
+// session: nothing of a submission is in it, so every submission that left the stub shares
+// those results). The exercises of one submission are compiled together, in one go command
+// (`go test -c -o DIR` with every package); an exercise that it did not build is compiled
+// again alone, so that its compiler message is its own. A file that breaks the policy, or that the policy cannot parse, scores 0
 // for its exercise and is neither compiled nor run. The exercise's expected tests are listed
 // from the PRISTINE test binary (-test.list), never from the submission's.
 //
@@ -30,10 +31,14 @@
 // command's default one, and it and every compiler and linker it starts are bounded: 1 GiB of
 // data memory and 256 MiB per file written each, 5 minutes (per exercise built), 256 KiB of
 // output. A file that passes a bound does not compile, and scores 0. Learner files are built
-// with a copy of that cache made for the session, which goes with it. The pristine test
-// binaries, and nothing built from a submission, are kept beside the cache between sessions
-// (one per exercise), so that a session on an unchanged tree links none of them again: the go
-// command relinks a kept binary whose inputs changed.
+// with a copy of that cache made for the session, which goes with it: what the compiler made of
+// a submission never reaches a later session's build. Finished test binaries, of the pristine
+// tree and of submissions, are kept beside the cache (the least recently used go past 2 GiB),
+// each named by the SHA-256 of everything it is built from: the toolchain, the pristine
+// version, the grader's version, the exercise and its learner files. A session takes a kept
+// binary only for exactly those inputs, where its own build would make the same one; grading a
+// submission again, unchanged, runs no go command. Only the grader writes kept binaries, and
+// only ones the go command built; a test process runs a copy.
 //
 // # How a test counts as passed
 //
@@ -122,8 +127,10 @@
 // never include os, syscall, reflect or unsafe), and only bubblewrap keeps a child process of
 // 09_pipeline from doing it through /proc. Without bubblewrap (--sandbox off, or auto where it
 // is missing, which the report says plainly) learner code runs with the grader's permissions:
-// a child of a 09_pipeline test can rewrite the test process and forge a pass, and any test
-// can read every file the grader can, the other submissions included. Grade with bubblewrap.
+// a child of a 09_pipeline test can rewrite the test process and forge a pass, or change any
+// file the grader can (the kept test binaries, which later sessions run, included), and any
+// test can read every file the grader can, the other submissions included. Grade with
+// bubblewrap.
 //
 // # What graded code can see and use
 //

@@ -48,6 +48,9 @@ type grader struct {
 	expectedMu sync.Mutex
 	expected   map[string]*expectedTests
 
+	stubsMu sync.Mutex
+	stubs   map[string]*stubTests // by exercise: the results of its pristine binary
+
 	stats *phases // nil unless measured (MeasureClass)
 }
 
@@ -55,6 +58,11 @@ type expectedTests struct {
 	once  sync.Once
 	names []string
 	err   error
+}
+
+type stubTests struct {
+	once    sync.Once
+	results []TestResult
 }
 
 // newGrader loads the pristine tree's manifest and sets up the sandbox. Close it when done.
@@ -101,14 +109,14 @@ func newGrader(opt options) (*grader, error) {
 	}
 	return &grader{
 		opt: opt, root: root, exercises: exs, box: box, work: work,
-		bins: bins, expected: map[string]*expectedTests{},
+		bins: bins, expected: map[string]*expectedTests{}, stubs: map[string]*stubTests{},
 	}, nil
 }
 
 // Close removes the session's folder (with its copy of the build cache) and trims the
-// grader's build cache.
+// grader's build cache and its kept test binaries.
 func (g *grader) Close() error {
-	return errors.Join(os.RemoveAll(g.work), trimCache(g.opt.cache))
+	return errors.Join(os.RemoveAll(g.work), trimCache(g.opt.cache), trimKept(g.opt.cache))
 }
 
 // submission is one folder to grade.
@@ -200,7 +208,7 @@ func (g *grader) grade(ctx context.Context, subs []submission, done func(r *Repo
 	for range g.runJobs() {
 		runners.Go(func() {
 			for x := range toRun {
-				x.res.Tests = g.runTests(ctx, x.bin.path, g.exercises[x.ex], x.expected)
+				x.res.Tests = g.testsOf(ctx, x)
 				g.bins.release(x.bin)
 				finish(x)
 			}
@@ -332,6 +340,25 @@ func (g *grader) check(ctx context.Context, dir string, e manifest.Exercise, x *
 		return nil, false
 	}
 	return files, true
+}
+
+// testsOf runs the expected tests of x from its binary. Those of a pristine binary (learner
+// files left as the stubs) run once per session: nothing of a submission is in that binary, nor
+// in how its tests run, so every submission that left the stubs gets the same results.
+func (g *grader) testsOf(ctx context.Context, x *graded) []TestResult {
+	e := g.exercises[x.ex]
+	if !g.bins.pristine(x.bin) {
+		return g.runTests(ctx, x.bin.path, e, x.expected)
+	}
+	g.stubsMu.Lock()
+	s, ok := g.stubs[e.Name]
+	if !ok {
+		s = &stubTests{}
+		g.stubs[e.Name] = s
+	}
+	g.stubsMu.Unlock()
+	s.once.Do(func() { s.results = g.runTests(ctx, x.bin.path, e, x.expected) })
+	return slices.Clone(s.results)
 }
 
 // runTests runs the expected tests of e from the test binary bin. All of them run first in one

@@ -1,9 +1,11 @@
 package grade
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,7 +18,8 @@ import (
 // How the grader spends its processes: a submission's exercises are compiled in one go command,
 // an exercise whose tests all pass costs one test process, and only one with a failing test
 // runs each test alone. A file that does not compile is compiled again alone, so its message
-// names only its own exercise.
+// names only its own exercise. A file left as the stub runs the pristine binary's tests, once
+// for every submission that left it.
 func TestGrade_OneGoCommandPerSubmissionAndOneProcessPerPassingExercise(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds two exercises of two submissions")
@@ -28,19 +31,28 @@ func TestGrade_OneGoCommandPerSubmissionAndOneProcessPerPassingExercise(t *testi
 	require.NoError(t, err)
 	mutants, err := mutant.Load(root, rc)
 	require.NoError(t, err)
+	// A variable of its own makes each learner file this run's, so that no kept binary of an
+	// earlier run serves it.
+	nonce := fmt.Sprintf("\nvar nonce = %q\n", t.Name()+time.Now().String())
 	solution := func(dir, ex, file string) error {
 		data, err := os.ReadFile(filepath.Join(root, "solutions", ex, file))
 		if err != nil {
 			return err
 		}
-		return writeFileIn(dir, "exercises/"+ex+"/"+file, string(data))
+		return writeFileIn(dir, "exercises/"+ex+"/"+file, string(data)+nonce)
 	}
 	class := t.TempDir()
 	good, broken := filepath.Join(class, "good"), filepath.Join(class, "broken")
 	require.NoError(t, solution(good, "01_cell", "cell.go"))
 	require.NoError(t, solution(good, "02_rc", "rc.go"))
 	require.NoError(t, copyTree(filepath.Join(cheatsDir, "compile_error"), broken))
-	require.NoError(t, writeFileIn(broken, "exercises/02_rc/rc.go", mutants[0].Source))
+	require.NoError(t, writeFileIn(broken, "exercises/02_rc/rc.go", mutants[0].Source+nonce))
+	stub, err := os.ReadFile(filepath.Join(root, "exercises", "01_cell", "cell.go"))
+	require.NoError(t, err)
+	stubs := []string{filepath.Join(class, "stub1"), filepath.Join(class, "stub2")}
+	for _, dir := range stubs {
+		require.NoError(t, writeFileIn(dir, "exercises/01_cell/cell.go", string(stub)))
+	}
 
 	g, err := newGrader(options{
 		tests: root, exercises: []string{"01_cell", "02_rc"}, jobs: 2, sandbox: sandbox.Auto,
@@ -48,9 +60,13 @@ func TestGrade_OneGoCommandPerSubmissionAndOneProcessPerPassingExercise(t *testi
 	})
 	require.NoError(t, err)
 	defer g.Close()
+	g.prepare(t.Context()) // the pristine binaries: built, or kept by an earlier session
 	stats := &phases{}
 	g.stats, g.bins.stats = stats, stats
-	reports := g.grade(t.Context(), []submission{{dir: good, student: "good"}, {dir: broken, student: "broken"}}, nil)
+	reports := g.grade(t.Context(), []submission{
+		{dir: good, student: "good"}, {dir: broken, student: "broken"},
+		{dir: stubs[0], student: "stub1"}, {dir: stubs[1], student: "stub2"},
+	}, nil)
 
 	for _, e := range reports[0].Exercises {
 		expectTests(t, e, nil)
@@ -62,42 +78,67 @@ func TestGrade_OneGoCommandPerSubmissionAndOneProcessPerPassingExercise(t *testi
 	require.Equal(t, Graded, rcResult.Status, rcResult.Message)
 	assert.Less(t, rcResult.Score, rcResult.MaxScore, "the mutant %s loses points", mutants[0].Name)
 
+	stubCell := reports[2].Exercises[0]
+	assert.Zero(t, stubCell.Score, "the stub of 01_cell")
+	assert.Equal(t, stubCell, reports[3].Exercises[0], "two stubs, one result")
+
 	build, run := stats.snapshot()
-	// The pristine binaries (one command), each submission's (one each), 01_cell of "broken"
-	// again alone.
-	assert.Equal(t, 4, build.Count, "go commands")
-	// One process per exercise of "good"; for the mutant, one together and one per test.
-	assert.Equal(t, 2+1+len(rcResult.Tests), run.Count, "test processes")
+	// "good"'s and "broken"'s (one each), 01_cell of "broken" again alone; the stubs share the
+	// pristine binary.
+	assert.Equal(t, 3, build.Count, "go commands")
+	// One process per exercise of "good"; for the mutant, one together and one per test; for
+	// the stub of 01_cell, the same, once for both submissions that left it.
+	assert.Equal(t, 2+(1+len(rcResult.Tests))+(1+len(stubCell.Tests)), run.Count, "test processes")
 }
 
-// The pristine test binaries are kept between sessions, and the go command links again one
-// whose inputs changed: a kept binary that is not what the tree builds (another exercise's, or
-// not an executable at all) is replaced, and the tests are listed from the new one.
-func TestGrade_AKeptPristineBinaryThatDoesNotMatchIsLinkedAgain(t *testing.T) {
+// Test binaries are kept between sessions: a session that grades what an earlier one built
+// runs no go command at all, and grades the same. A kept binary serves only the same inputs:
+// a tree whose tests changed builds its own and lists its own tests.
+func TestGrade_KeptBinariesServeAgainOnlyTheSameInputs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: builds the pristine binaries")
+		t.Skip("-short: builds a copy of the pristine tree")
 	}
-	session := func() (*grader, []string) {
-		g, err := newGrader(options{tests: repoRoot(t), exercises: []string{"01_cell", "02_rc"}, jobs: 2, sandbox: sandbox.Off})
+	root := repoRoot(t)
+	sub := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(root, "solutions", "01_cell", "cell.go"))
+	require.NoError(t, err)
+	require.NoError(t, writeFileIn(sub, "exercises/01_cell/cell.go", string(data)+"\nvar kept = \""+t.Name()+"\"\n"))
+	session := func(tests string) (*Report, []string, Phase) {
+		g, err := newGrader(options{
+			tests: tests, exercises: []string{"01_cell"}, jobs: 1, sandbox: sandbox.Off,
+			limits: sandbox.Limits{Time: testTimeout, Memory: 1 << 30}, env: []string{testWatchdog},
+		})
 		require.NoError(t, err)
-		t.Cleanup(func() { g.Close() })
-		g.prepare(t.Context())
+		defer g.Close()
+		stats := &phases{}
+		g.stats, g.bins.stats = stats, stats
+		reports := g.grade(t.Context(), []submission{{dir: sub, student: "s"}}, nil)
 		names, err := g.expectedTests(t.Context(), g.exercises[0])
 		require.NoError(t, err)
-		return g, names
+		build, _ := stats.snapshot()
+		return reports[0], names, build
 	}
-	g, want := session()
-	kept := filepath.Join(g.bins.kept(), "01_cell.test")
-	other, err := os.ReadFile(filepath.Join(g.bins.kept(), "02_rc.test"))
+	first, names, _ := session(root)
+	expectTests(t, first.Exercises[0], nil)
+	again, _, build := session(root)
+	assert.Equal(t, 0, build.Count, "go commands of a session that grades what the one before built")
+	expectTests(t, again.Exercises[0], nil)
+
+	changed := t.TempDir()
+	for _, p := range []string{"go.mod", "go.sum", "exercises", "harness/loopback", "harness/dnstest", "harness/internal"} {
+		require.NoError(t, copyTree(filepath.Join(root, p), filepath.Join(changed, p)))
+	}
+	harnessFiles, err := filepath.Glob(filepath.Join(root, "harness", "*.go"))
 	require.NoError(t, err)
-	for _, stale := range [][]byte{other, []byte("#!/bin/sh\necho TestForged\n")} {
-		require.NoError(t, os.WriteFile(kept, stale, 0o755))
-		_, got := session()
-		assert.Equal(t, want, got, "the tests of 01_cell")
-		data, err := os.ReadFile(kept)
-		require.NoError(t, err)
-		assert.NotEqual(t, stale, data, "the stale kept binary was not replaced")
+	for _, f := range harnessFiles {
+		require.NoError(t, copyTree(f, filepath.Join(changed, "harness", filepath.Base(f))))
 	}
+	require.NoError(t, writeFileIn(changed, "exercises/01_cell/added_test.go",
+		"package cell_test\n\nimport \"testing\"\n\nfunc TestAddedToThePristineTree(t *testing.T) {}\n"))
+	r, got, build := session(changed)
+	assert.Equal(t, append([]string{"TestAddedToThePristineTree"}, names...), got, "the tests of the changed tree")
+	assert.Equal(t, 2, build.Count, "go commands: the changed tree's binary and the submission's")
+	expectTests(t, r.Exercises[0], nil)
 }
 
 // writeFileIn writes text to the slash path rel inside dir.
