@@ -133,8 +133,19 @@ func writeClassJSON(p string, cr *ClassReport) error {
 	})
 }
 
+// writeAll writes the file p anew with write.
 func writeAll(p string, write func(io.Writer) error) error {
-	f, err := os.Create(p)
+	return writeTo(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, write)
+}
+
+// appendTo adds what write writes to the end of the file p, which it makes if need be.
+func appendTo(p string, write func(io.Writer) error) error {
+	return writeTo(p, os.O_WRONLY|os.O_CREATE|os.O_APPEND, write)
+}
+
+// writeTo opens the file p with flag and writes into it with write.
+func writeTo(p string, flag int, write func(io.Writer) error) error {
+	f, err := os.OpenFile(p, flag, 0o644)
 	if err != nil {
 		return err
 	}

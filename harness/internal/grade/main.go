@@ -138,16 +138,9 @@ func run(ctx context.Context, root string, args []string, stdout, stderr io.Writ
 		shardSpec     = fs.String("shard", "", "")
 		student       = fs.String("student", "", "")
 	)
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "kata grade: "+format+"\n\n%s", append(a, usage)...)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		return fail("%v", err)
+	fail := usageError(stderr, fs.Name())
+	if code, done := parseFlags(fs, args, stdout, fail); done {
+		return code
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -395,22 +388,33 @@ func githubOutputs(r *Report, chosen []int) error {
 	return nil
 }
 
-func appendTo(p string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 // since formats a duration for people: "2.4s", "3m05s".
 func since(d time.Duration) string {
 	if d < time.Minute {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// usageError returns a function that prints a usage error of the command name, with the usage,
+// to stderr, and returns the exit status of one (2).
+func usageError(stderr io.Writer, name string) func(format string, a ...any) int {
+	return func(format string, a ...any) int {
+		fmt.Fprintf(stderr, name+": "+format+"\n\n%s", append(a, usage)...)
+		return 2
+	}
+}
+
+// parseFlags parses args into fs. done says the command has nothing more to do: help was asked
+// for (the usage is printed, code 0) or the flags are wrong (fail reports it).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, fail func(format string, a ...any) int) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0, true
+	}
+	return fail("%v", err), true
 }

@@ -32,16 +32,9 @@ func merge(root string, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "kata-report", "")
 	formatList := fs.String("format", "text", "")
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "kata grade merge: "+format+"\n\n%s", append(a, usage)...)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		return fail("%v", err)
+	fail := usageError(stderr, fs.Name())
+	if code, done := parseFlags(fs, args, stdout, fail); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		return fail("give the JSON reports to merge (shard-K-of-N.json, class.json or report.json files)")
