@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -31,12 +30,8 @@ func TestFailStuck_KeepsTheTestsWordsAndShowsWhereGoroutinesWait(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	go blockForever(release)
-	deadline := time.Now().Add(10 * time.Second)
-	for len(harness.Blocked("harness_test.blockForever")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the goroutine never blocked in blockForever")
-		}
-		time.Sleep(time.Millisecond)
+	if !harness.Poll(func() bool { return len(harness.Blocked("harness_test.blockForever")) > 0 }) {
+		t.Fatal("the goroutine never blocked in blockForever")
 	}
 
 	rec := &errorRecorder{TB: t}

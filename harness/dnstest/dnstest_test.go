@@ -42,12 +42,8 @@ func lookup(t *testing.T, srv *dnstest.Server, network, name string) ([]netip.Ad
 // waitFor polls cond until it holds, failing t after a bound.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(lookupTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", lookupTimeout, what)
-		}
-		time.Sleep(time.Millisecond)
+	if !harness.Poll(cond) {
+		t.Fatalf("waited %v for %s", harness.Bound(), what)
 	}
 }
 

@@ -45,24 +45,36 @@ type grader struct {
 	work      string
 	bins      *binaries
 
-	expectedMu sync.Mutex
-	expected   map[string]*expectedTests
-
-	stubsMu sync.Mutex
-	stubs   map[string]*stubTests // by exercise: the results of its pristine binary
+	expected onceEach[expectedTests] // by exercise
+	stubs    onceEach[[]TestResult]  // by exercise: the results of its pristine binary
 
 	stats *phases // nil unless measured (MeasureClass)
 }
 
 type expectedTests struct {
-	once  sync.Once
 	names []string
 	err   error
 }
 
-type stubTests struct {
-	once    sync.Once
-	results []TestResult
+// onceEach computes a value once per name, however many goroutines ask for it at once.
+type onceEach[T any] struct {
+	mu sync.Mutex
+	m  map[string]func() T
+}
+
+// get returns the value of name, which the first call for name computes with compute.
+func (o *onceEach[T]) get(name string, compute func() T) T {
+	o.mu.Lock()
+	f, ok := o.m[name]
+	if !ok {
+		if o.m == nil {
+			o.m = map[string]func() T{}
+		}
+		f = sync.OnceValue(compute)
+		o.m[name] = f
+	}
+	o.mu.Unlock()
+	return f()
 }
 
 // newGrader loads the pristine tree's manifest and sets up the sandbox. Close it when done.
@@ -109,7 +121,7 @@ func newGrader(opt options) (*grader, error) {
 	}
 	return &grader{
 		opt: opt, root: root, exercises: exs, box: box, work: work,
-		bins: bins, expected: map[string]*expectedTests{}, stubs: map[string]*stubTests{},
+		bins: bins,
 	}, nil
 }
 
@@ -350,15 +362,9 @@ func (g *grader) testsOf(ctx context.Context, x *graded) []TestResult {
 	if !g.bins.pristine(x.bin) {
 		return g.runTests(ctx, x.bin.path, e, x.expected)
 	}
-	g.stubsMu.Lock()
-	s, ok := g.stubs[e.Name]
-	if !ok {
-		s = &stubTests{}
-		g.stubs[e.Name] = s
-	}
-	g.stubsMu.Unlock()
-	s.once.Do(func() { s.results = g.runTests(ctx, x.bin.path, e, x.expected) })
-	return slices.Clone(s.results)
+	return slices.Clone(g.stubs.get(e.Name, func() []TestResult {
+		return g.runTests(ctx, x.bin.path, e, x.expected)
+	}))
 }
 
 // runTests runs the expected tests of e from the test binary bin. All of them run first in one
@@ -402,28 +408,20 @@ func plural(n int, one, many string) string {
 
 // expectedTests lists e's top-level tests from its pristine test binary, once per session.
 func (g *grader) expectedTests(ctx context.Context, e manifest.Exercise) ([]string, error) {
-	g.expectedMu.Lock()
-	x, ok := g.expected[e.Name]
-	if !ok {
-		x = &expectedTests{}
-		g.expected[e.Name] = x
-	}
-	g.expectedMu.Unlock()
-	x.once.Do(func() {
+	x := g.expected.get(e.Name, func() expectedTests {
 		files, err := g.pristineFiles(e)
 		if err != nil {
-			x.err = err
-			return
+			return expectedTests{err: err}
 		}
 		bin := g.bins.get(ctx, e, files, true)
 		switch {
 		case bin.err != nil:
-			x.err = bin.err
+			return expectedTests{err: bin.err}
 		case bin.compileErr != "":
-			x.err = fmt.Errorf("the pristine tests do not compile:\n%s", bin.compileErr)
-		default:
-			x.names, x.err = listTests(ctx, bin.path, filepath.Join(g.root, filepath.FromSlash(e.Dir())))
+			return expectedTests{err: fmt.Errorf("the pristine tests do not compile:\n%s", bin.compileErr)}
 		}
+		names, err := listTests(ctx, bin.path, filepath.Join(g.root, filepath.FromSlash(e.Dir())))
+		return expectedTests{names, err}
 	})
 	return x.names, x.err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,16 +224,21 @@ func TestMain_SIGTERMCleansUp(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
-	// Wait for a test process to be running in the sandbox.
+	// Wait until a test process runs: a process whose command line runs a test binary of the
+	// work folder (only test runs pass -test.shuffle), in the sandbox's folder.
+	testRunning := func() bool {
+		return len(glob(t, filepath.Join(tmp, "kata-sandbox-*"))) > 0 && slices.ContainsFunc(processesUnder(tmp), func(cmdline string) bool {
+			return strings.Contains(cmdline, ".test ") && strings.Contains(cmdline, "-test.shuffle=")
+		})
+	}
 	deadline := time.Now().Add(3 * time.Minute)
-	for len(glob(t, filepath.Join(tmp, "kata-sandbox-*"))) == 0 || len(glob(t, filepath.Join(tmp, "kata-grade-*", "build", "*", "*.test"))) == 0 {
+	for !testRunning() {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			t.Fatalf("no test process started; stderr:\n%s", stderr.String())
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // another process's state: polled
 	}
-	time.Sleep(500 * time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	err := cmd.Wait()
 	var exitErr *exec.ExitError
