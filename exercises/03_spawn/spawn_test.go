@@ -416,7 +416,8 @@ func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinR
 	select {
 	case <-h.Done():
 	case <-time.After(harness.Bound()):
-		t.Fatalf("Done() not closed %v after f finished", harness.Bound())
+		harness.FailStuck(t, "Done() not closed %v after f finished", harness.Bound())
+		t.FailNow()
 	}
 	start := make(chan struct{})
 	startJoiners(h, joiners/2, start, results)
@@ -428,7 +429,8 @@ func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinR
 		case res := <-results:
 			out = append(out, res)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), harness.Bound())
+			harness.FailStuck(t, "Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), harness.Bound())
+			t.FailNow()
 		}
 	}
 	for i, res := range out {
@@ -436,7 +438,8 @@ func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinR
 		select {
 		case <-res.done:
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Done() (joiner %d) still not closed %v after Join() returned", i+1, harness.Bound())
+			harness.FailStuck(t, "Done() (joiner %d) still not closed %v after Join() returned", i+1, harness.Bound())
+			t.FailNow()
 		}
 	}
 	return out

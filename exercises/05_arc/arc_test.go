@@ -355,7 +355,8 @@ func TestArc_DropOfTheSameHandleDuringItsHookCountsOnce(t *testing.T) {
 		select {
 		case <-second:
 		case <-time.After(harness.Bound()):
-			t.Fatalf("the second a.Drop() had not returned %v after the first had returned", harness.Bound())
+			harness.FailStuck(t, "the second a.Drop() had not returned %v after the first had returned", harness.Bound())
+			t.FailNow()
 		}
 		assert.Equal(t, int32(1), calls.Load(), "drop hook calls after the only handle was dropped twice, the second time while its hook ran")
 		assert.Equal(t, 0, a.StrongCount(),

@@ -135,7 +135,8 @@ func TestMutex_PanicPoisons(t *testing.T) {
 			require.Error(t, err, "With from another goroutine after f panicked returned a nil error, want ErrPoisoned")
 			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With from another goroutine after f panicked")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("With from another goroutine after f panicked did not return within %v: the panic must release the lock", harness.Bound())
+			harness.FailStuck(t, "With from another goroutine after f panicked did not return within %v: the panic must release the lock", harness.Bound())
+			t.FailNow()
 		}
 	})
 }
@@ -191,7 +192,8 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 				require.Error(t, err, "With that waited for the lock while the holder's f panicked returned a nil error, want ErrPoisoned")
 				assert.ErrorIs(t, err, mutex.ErrPoisoned, "With that waited for the lock while the holder's f panicked: poison before you unlock")
 			case <-timeout:
-				t.Fatalf("%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, harness.Bound())
+				harness.FailStuck(t, "%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, harness.Bound())
+				t.FailNow()
 			}
 		}
 		assert.Zero(t, ran.Load(), "Withs that waited for the lock while the holder's f panicked called f %d times: poison before you unlock", ran.Load())
@@ -808,12 +810,14 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 		case got := <-first:
 			assert.Equal(t, want, got, "Get(%q) whose compute panicked: the caller should recover the value compute panicked with", "bad")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Get(%q) whose compute panicked did not return within %v", "bad", harness.Bound())
+			harness.FailStuck(t, "Get(%q) whose compute panicked did not return within %v", "bad", harness.Bound())
+			t.FailNow()
 		}
 		select {
 		case <-second:
 		case <-time.After(harness.Bound()):
-			t.Fatalf("a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", harness.Bound())
+			harness.FailStuck(t, "a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", harness.Bound())
+			t.FailNow()
 		}
 		done := make(chan string, 1)
 		go func() { done <- c.Get("good") }()
@@ -821,7 +825,8 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 		case got := <-done:
 			assert.Equal(t, "GOOD", got, "Get(%q) after compute(%q) panicked", "good", "bad")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", harness.Bound())
+			harness.FailStuck(t, "Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", harness.Bound())
+			t.FailNow()
 		}
 	})
 }
@@ -863,7 +868,8 @@ func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string
 	case err := <-done:
 		return err
 	case <-time.After(harness.Bound()):
-		t.Fatalf("%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, harness.Bound())
+		harness.FailStuck(t, "%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, harness.Bound())
+		t.FailNow()
 		return nil
 	}
 }

@@ -106,7 +106,8 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 			case <-finished:
 				t.Fatalf("Map(%d inputs, workers=%d): the range ended after %d calls of f", n, n, k)
 			case <-time.After(harness.Bound()):
-				t.Fatalf("Map(%d inputs, workers=%d): only %d calls of f started; with workers == inputs all of them should run at once", n, n, k)
+				harness.FailStuck(t, "Map(%d inputs, workers=%d): only %d calls of f started; with workers == inputs all of them should run at once", n, n, k)
+				t.FailNow()
 			}
 		}
 		order := r.Perm(n)
@@ -122,7 +123,8 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 			case <-finished:
 				t.Fatalf("Map: the range ended after %d of %d values", k, n)
 			case <-time.After(harness.Bound()):
-				t.Fatalf("Map: f(%d) returned (the %d. to return) but nothing was yielded: results come in completion order, not input order", i, k+1)
+				harness.FailStuck(t, "Map: f(%d) returned (the %d. to return) but nothing was yielded: results come in completion order, not input order", i, k+1)
+				t.FailNow()
 			}
 		}
 		select {
@@ -130,7 +132,8 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 		case v := <-out:
 			t.Fatalf("Map(%d inputs) yielded an extra value %d", n, v)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Map(%d inputs): every value was yielded but the range did not end", n)
+			harness.FailStuck(t, "Map(%d inputs): every value was yielded but the range did not end", n)
+			t.FailNow()
 		}
 	})
 }
@@ -393,14 +396,16 @@ func TestShell_CancelKillsTheCommand(t *testing.T) {
 		case res := <-done:
 			t.Fatalf("Shell(ctx, %q) = (%q, %v) before the command got going", cmd, res.out, res.ok)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Shell(ctx, %q): the command did not start within %v", cmd, harness.Bound())
+			harness.FailStuck(t, "Shell(ctx, %q): the command did not start within %v", cmd, harness.Bound())
+			t.FailNow()
 		}
 		cancel()
 		select {
 		case res := <-done:
 			assert.False(t, res.ok, "Shell(ctx, %q) after ctx was cancelled = (%q, true): a killed command is not ok", cmd, res.out)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())
+			harness.FailStuck(t, "Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())
+			t.FailNow()
 		}
 	}, harness.WithTimeout(3*harness.Bound()))
 }

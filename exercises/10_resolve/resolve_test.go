@@ -306,7 +306,8 @@ func TestResolveAll_RunsWorkersLookupsAtOnce(t *testing.T) {
 		select {
 		case <-returned:
 		case <-time.After(harness.Bound()):
-			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, harness.Bound())
+			harness.FailStuck(t, "%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, harness.Bound())
+			t.FailNow()
 		}
 		assert.GreaterOrEqual(t, underWay, workers,
 			"%s: only %d lookups of names that never answer were under way at once, want workers = %d: run workers lookups at a time, and start the next as soon as one ends (no batches)", call, underWay, workers)
@@ -417,7 +418,8 @@ func TestResolveAll_CancelledContextEndsEveryLookup(t *testing.T) {
 		select {
 		case <-returned:
 		case <-time.After(harness.Bound()):
-			t.Fatalf("%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, harness.Bound())
+			harness.FailStuck(t, "%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, harness.Bound())
+			t.FailNow()
 		}
 		took := time.Since(cancelled)
 		assert.Less(t, took, 2*time.Second, "%s returned %v after ctx was cancelled: derive each lookup's context from ctx", call, took)

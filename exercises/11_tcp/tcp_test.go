@@ -116,7 +116,8 @@ func TestSend_HonoursTheContext(t *testing.T) {
 				assert.ErrorIs(t, err, context.Canceled,
 					"Send of 16 MiB to a server that never reads, ctx cancelled during the write: the error must match ctx.Err(), not the socket's own")
 			case <-time.After(harness.Bound()):
-				t.Fatalf("Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
+				harness.FailStuck(t, "Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
+				t.FailNow()
 			}
 		})
 		t.Run("nobody listening", func(t *testing.T) {
@@ -723,7 +724,8 @@ func TestShutdown_WithDoneContextClosesEverythingAndReturnsItsError(t *testing.T
 			require.Error(t, err, "Shutdown(cancelled ctx) while Handle is running")
 			assert.ErrorIs(t, err, context.Canceled, "Shutdown(cancelled ctx) while Handle is running must return ctx.Err()")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", harness.Bound())
+			harness.FailStuck(t, "Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", harness.Bound())
+			t.FailNow()
 		}
 		assert.NoError(t, busy.WaitClosed(), "the busy connection after Shutdown(cancelled ctx)")
 		assert.NoError(t, idle.WaitClosed(), "the idle connection after Shutdown(cancelled ctx)")
@@ -1080,7 +1082,8 @@ func waitFor(t *testing.T, ch <-chan struct{}, s *loopback.Server, what string) 
 	case <-s.Done():
 		t.Fatalf("Serve returned %v before %s", s.Wait(), what)
 	case <-time.After(harness.Bound()):
-		t.Fatalf("%s did not happen within %v", what, harness.Bound())
+		harness.FailStuck(t, "%s did not happen within %v", what, harness.Bound())
+		t.FailNow()
 	}
 }
 

@@ -214,7 +214,8 @@ func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
 		addr := loopback.ClosedAddr(t)
 		r := goRequest(context.Background(), addr, "hello?")
 		if !r.returned() {
-			t.Fatalf("Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
+			harness.FailStuck(t, "Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
+			t.FailNow()
 		}
 		assert.Error(t, r.err, "Request to %s, where nobody listens", addr)
 	})
@@ -227,7 +228,8 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 		defer cancel()
 		r := goRequest(ctx, addr, "anyone there?")
 		if !r.returned() {
-			t.Fatalf("Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
+			harness.FailStuck(t, "Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
+			t.FailNow()
 		}
 		require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
@@ -260,7 +262,8 @@ func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 		case <-r.done:
 			t.Fatalf("Request returned %v before the server read its message to EOF (did you call CloseWrite?)", r.err)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
+			harness.FailStuck(t, "the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
+			t.FailNow()
 		}
 		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", loopback.ReadFunc)
 	})
@@ -327,7 +330,8 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 		select {
 		case <-hl.Held():
 		case <-time.After(harness.Bound()):
-			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
+			harness.FailStuck(t, "after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
+			t.FailNow()
 		}
 		// The connection goroutine is held inside Read. Serve must not return: wait until it
 		// is blocked (waiting, as it should) or has returned (too early).
@@ -359,13 +363,15 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Serve did not call Accept within %v", harness.Bound())
+			harness.FailStuck(t, "Serve did not call Accept within %v", harness.Bound())
+			t.FailNow()
 		}
 		s.cancel()
 		select {
 		case <-al.Closed():
 		case <-time.After(harness.Bound()):
-			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
+			harness.FailStuck(t, "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
+			t.FailNow()
 		}
 		al.Release() // Accept now returns the connection, to a Serve that is stopping
 		assert.NoError(t, c.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
@@ -385,7 +391,8 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		case <-s.Done():
 			assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Serve was still running %v after its listener was closed under it", harness.Bound())
+			harness.FailStuck(t, "Serve was still running %v after its listener was closed under it", harness.Bound())
+			t.FailNow()
 		}
 		assert.NoError(t, c.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
@@ -503,7 +510,8 @@ func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing st
 	}
 	cancel()
 	if !r.returned() {
-		t.Fatalf("Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
+		harness.FailStuck(t, "Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
+		t.FailNow()
 	}
 	require.Error(t, r.err, "Request cancelled while %s", doing)
 	assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)

@@ -164,7 +164,8 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			case <-r.done:
 				t.Fatalf("Report(%q, %q, %q) returned %v before the server read a line", tc.service, tc.state, tc.detail, r.err)
 			case <-time.After(harness.Bound()):
-				t.Fatalf("Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
+				harness.FailStuck(t, "Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
+				t.FailNow()
 			}
 			assert.Equal(t, tc.line, line, "the line Report(%q, %q, %q) sent", tc.service, tc.state, tc.detail)
 			select {
@@ -174,7 +175,8 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			}
 			answer <- "OK\n"
 			if !r.returned() {
-				t.Fatalf("Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
+				harness.FailStuck(t, "Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
+				t.FailNow()
 			}
 			assert.NoError(t, r.err, "Report after the server answered OK")
 		}
@@ -196,20 +198,23 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 				case <-lines:
 					answer <- tc.answer
 					if !r.returned() {
-						t.Fatalf("Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
+						harness.FailStuck(t, "Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
+						t.FailNow()
 					}
 					assert.Error(t, r.err, "Report when the collector answers %q: only OK is a success", tc.answer)
 				case <-r.done:
 					t.Errorf("Report returned %v before the collector read its line", r.err)
 				case <-time.After(harness.Bound()):
-					t.Fatalf("Report sent no line within %v", harness.Bound())
+					harness.FailStuck(t, "Report sent no line within %v", harness.Bound())
+					t.FailNow()
 				}
 			})
 		}
 		t.Run("nobody listening", func(t *testing.T) {
 			r := goReport(context.Background(), loopback.ClosedAddr(t), "svc", "up", "")
 			if !r.returned() {
-				t.Fatalf("Report to a port nobody listens on was still running after %v", harness.Bound())
+				harness.FailStuck(t, "Report to a port nobody listens on was still running after %v", harness.Bound())
+				t.FailNow()
 			}
 			assert.Error(t, r.err, "Report to a port nobody listens on")
 		})
@@ -222,7 +227,8 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 		defer cancel()
 		r := goReport(ctx, loopback.NeverAnswers(t), "svc", "up", "")
 		if !r.returned() {
-			t.Fatalf("Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
+			harness.FailStuck(t, "Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
+			t.FailNow()
 		}
 		require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
@@ -255,7 +261,8 @@ func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
 		case <-r.done:
 			t.Fatalf("Report returned %v before the collector read its line", r.err)
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Report sent no line within %v", harness.Bound())
+			harness.FailStuck(t, "Report sent no line within %v", harness.Bound())
+			t.FailNow()
 		}
 		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", loopback.ReadFunc)
 	})
@@ -409,7 +416,8 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 		select {
 		case <-hl.Held():
 		case <-time.After(harness.Bound()):
-			t.Fatalf("after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
+			harness.FailStuck(t, "after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
+			t.FailNow()
 		}
 		// The connection goroutine is held inside Read. Serve must not return: wait until it
 		// is blocked (waiting, as it should) or has returned (too early).
@@ -444,7 +452,8 @@ func TestServe_AnswersALineInFlightWhileStopping(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it read a line", s.Wait())
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Serve read no line within %v", harness.Bound())
+			harness.FailStuck(t, "Serve read no line within %v", harness.Bound())
+			t.FailNow()
 		}
 		s.cancel()
 		hl.Release()
@@ -465,13 +474,15 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Serve did not call Accept within %v", harness.Bound())
+			harness.FailStuck(t, "Serve did not call Accept within %v", harness.Bound())
+			t.FailNow()
 		}
 		s.cancel()
 		select {
 		case <-al.Closed():
 		case <-time.After(harness.Bound()):
-			t.Fatalf("after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
+			harness.FailStuck(t, "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
+			t.FailNow()
 		}
 		al.Release() // Accept now returns the connection, to a Serve that is stopping
 		assert.NoError(t, conn.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
@@ -491,7 +502,8 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		case <-s.Done():
 			assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
 		case <-time.After(harness.Bound()):
-			t.Fatalf("Serve was still running %v after its listener was closed under it", harness.Bound())
+			harness.FailStuck(t, "Serve was still running %v after its listener was closed under it", harness.Bound())
+			t.FailNow()
 		}
 		assert.NoError(t, conn.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
@@ -643,7 +655,8 @@ func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing str
 	}
 	cancel()
 	if !r.returned() {
-		t.Fatalf("Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
+		harness.FailStuck(t, "Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
+		t.FailNow()
 	}
 	require.Error(t, r.err, "Report cancelled while %s", doing)
 	assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
