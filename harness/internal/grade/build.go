@@ -111,6 +111,7 @@ func newBinaries(root, work, cache string) (*binaries, error) {
 
 // buildInputs names what every test binary built from the pristine tree at root is made of,
 // but for its exercise's learner files: the toolchain that the go command of env runs, the
+// tree's place (the binary carries its source paths, which traces and messages print), the
 // pristine tree's version and the grader's (whose code sets how binaries are built).
 func buildInputs(gocmd string, env []string, root string) (string, error) {
 	cmd := exec.Command(gocmd, "env", "GOVERSION", "GOROOT", "GOOS", "GOARCH")
@@ -123,7 +124,7 @@ func buildInputs(gocmd string, env []string, root string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s\x00%s\x00%s", toolchain, pristine, graderVersion()), nil
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%s", toolchain, root, pristine, graderVersion()), nil
 }
 
 // cacheFor returns the build cache for a build of pristine files (base) or of learner files

@@ -34,8 +34,8 @@
 // with a copy of that cache made for the session, which goes with it: what the compiler made of
 // a submission never reaches a later session's build. Finished test binaries, of the pristine
 // tree and of submissions, are kept beside the cache (the least recently used go past 2 GiB),
-// each named by the SHA-256 of everything it is built from: the toolchain, the pristine
-// version, the grader's version, the exercise and its learner files. A session takes a kept
+// each named by the SHA-256 of everything it is built from: the toolchain, the pristine tree's
+// place and version, the grader's version, the exercise and its learner files. A session takes a kept
 // binary only for exactly those inputs, where its own build would make the same one; grading a
 // submission again, unchanged, runs no go command. Only the grader writes kept binaries, and
 // only ones the go command built; a test process runs a copy.
