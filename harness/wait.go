@@ -80,3 +80,22 @@ func WaitBlocked(t testing.TB, fn string, n int, format string, args ...any) map
 	t.FailNow()
 	return nil
 }
+
+// Receive returns the next value from ch, waiting at most Bound for it: the wait for a result
+// that a correct solution sends at once. When none comes in time, it fails t with the test's own
+// words (format and args) and FailStuck's report of where the exercise's goroutines wait, then
+// stops the test (t.FailNow). Call it from the test's goroutine in the exercise's test files, as
+// FailStuck.
+func Receive[T any](t testing.TB, ch <-chan T, format string, args ...any) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(Bound()):
+	}
+	_, file, _, _ := runtime.Caller(1)
+	failStuck(t, filepath.Dir(file), format, args...)
+	t.FailNow()
+	var zero T
+	return zero
+}

@@ -103,6 +103,31 @@ func TestWaitBlocked_FailsInTheTestsWordsWithTheReport(t *testing.T) {
 		"the report says where the test waits")
 }
 
+func TestReceive_ReturnsTheValueSent(t *testing.T) {
+	results := make(chan string, 1)
+	go func() { results <- "done" }()
+	assert.Equal(t, "done", harness.Receive(t, results, "the result"), "Receive of a value sent")
+}
+
+func TestReceive_FailsInTheTestsWordsWithTheReport(t *testing.T) {
+	t.Parallel()
+	release, ids := make(chan struct{}), make(chan int64, 1)
+	defer close(release)
+	go waitForRelease(release, ids)
+	<-ids
+
+	rec := &errorRecorder{TB: t}
+	got := harness.Receive(rec, make(chan int), "Join did not return within %v", harness.Bound())
+	assert.Zero(t, got, "Receive's result after it failed")
+	assert.True(t, rec.stopped, "Receive did not stop the test (FailNow) after it failed")
+	require.Len(t, rec.errors, 1, "Receive's failures")
+	first, report, _ := strings.Cut(rec.errors[0], "\n")
+	assert.Equal(t, fmt.Sprintf("Join did not return within %v", harness.Bound()), first)
+	assert.Contains(t, report, "waitForRelease", "the report shows the goroutine that waits")
+	assert.Contains(t, report, "The test is waiting at TestReceive_FailsInTheTestsWordsWithTheReport (wait_test.go:",
+		"the report says where the test waits")
+}
+
 func waitForRelease(release chan struct{}, id chan<- int64) {
 	id <- harness.GoroutineID()
 	<-release

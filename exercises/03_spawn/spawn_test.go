@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -413,34 +412,19 @@ func joinFromMany(t *testing.T, h *spawn.JoinHandle[int], finish func()) []joinR
 	early := startJoiners(h, joiners/2, nil /* start */, results)
 	requireJoinersBlocked(t, early, results)
 	finish()
-	select {
-	case <-h.Done():
-	case <-time.After(harness.Bound()):
-		harness.FailStuck(t, "Done() not closed %v after f finished", harness.Bound())
-		t.FailNow()
-	}
+	harness.Receive(t, h.Done(), "Done() not closed %v after f finished", harness.Bound())
 	start := make(chan struct{})
 	startJoiners(h, joiners/2, start, results)
 	close(start)
 
 	var out []joinResult
 	for len(out) < joiners {
-		select {
-		case res := <-results:
-			out = append(out, res)
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), harness.Bound())
-			t.FailNow()
-		}
+		res := harness.Receive(t, results, "Join() from %d goroutines: %d returned, the others were still blocked %v after f had finished: every caller must get the result, not only the first", joiners, len(out), harness.Bound())
+		out = append(out, res)
 	}
 	for i, res := range out {
 		require.NotNil(t, res.done, "Done() returned a nil channel (joiner %d)", i+1)
-		select {
-		case <-res.done:
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Done() (joiner %d) still not closed %v after Join() returned", i+1, harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, res.done, "Done() (joiner %d) still not closed %v after Join() returned", i+1, harness.Bound())
 	}
 	return out
 }

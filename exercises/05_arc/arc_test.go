@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -352,12 +351,7 @@ func TestArc_DropOfTheSameHandleDuringItsHookCountsOnce(t *testing.T) {
 		require.NotNil(t, a, "NewWithDrop returned nil")
 		a.Drop()
 		require.NotNil(t, second, "a.Drop() of the only handle did not run the drop hook")
-		select {
-		case <-second:
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "the second a.Drop() had not returned %v after the first had returned", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, second, "the second a.Drop() had not returned %v after the first had returned", harness.Bound())
 		assert.Equal(t, int32(1), calls.Load(), "drop hook calls after the only handle was dropped twice, the second time while its hook ran")
 		assert.Equal(t, 0, a.StrongCount(),
 			"StrongCount() after the only handle was dropped twice, the second time while its hook ran: the second Drop must do nothing (mark the handle dropped before counting down)")

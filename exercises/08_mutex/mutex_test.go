@@ -130,14 +130,9 @@ func TestMutex_PanicPoisons(t *testing.T) {
 		// From another goroutine too: the poison belongs to the Mutex, not to a goroutine.
 		errs := make(chan error, 1)
 		go func() { errs <- m.With(func(*int) {}) }()
-		select {
-		case err := <-errs:
-			require.Error(t, err, "With from another goroutine after f panicked returned a nil error, want ErrPoisoned")
-			assert.ErrorIs(t, err, mutex.ErrPoisoned, "With from another goroutine after f panicked")
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "With from another goroutine after f panicked did not return within %v: the panic must release the lock", harness.Bound())
-			t.FailNow()
-		}
+		err := harness.Receive(t, errs, "With from another goroutine after f panicked did not return within %v: the panic must release the lock", harness.Bound())
+		require.Error(t, err, "With from another goroutine after f panicked returned a nil error, want ErrPoisoned")
+		assert.ErrorIs(t, err, mutex.ErrPoisoned, "With from another goroutine after f panicked")
 	})
 }
 
@@ -806,28 +801,13 @@ func TestCache_PanicInComputeReachesItsGet(t *testing.T) {
 		go func() { v, _ := harness.Recover(func() { c.Get("bad") }); second <- v }()
 		waitUntilBlocked(t, ".(*Cache[...]).Get(", 2, func() int { return len(first) + len(second) }, fmt.Sprintf("a second Get(%q) while the first one's compute runs", "bad"))
 		openGate() // compute panics now
-		select {
-		case got := <-first:
-			assert.Equal(t, want, got, "Get(%q) whose compute panicked: the caller should recover the value compute panicked with", "bad")
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Get(%q) whose compute panicked did not return within %v", "bad", harness.Bound())
-			t.FailNow()
-		}
-		select {
-		case <-second:
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", harness.Bound())
-			t.FailNow()
-		}
+		got := harness.Receive(t, first, "Get(%q) whose compute panicked did not return within %v", "bad", harness.Bound())
+		assert.Equal(t, want, got, "Get(%q) whose compute panicked: the caller should recover the value compute panicked with", "bad")
+		harness.Receive(t, second, "a Get(%q) that waited for a compute that panicked was still waiting after %v: no Get may wait forever for a computation that panicked (close or mark it in a defer)", "bad", harness.Bound())
 		done := make(chan string, 1)
 		go func() { done <- c.Get("good") }()
-		select {
-		case got := <-done:
-			assert.Equal(t, "GOOD", got, "Get(%q) after compute(%q) panicked", "good", "bad")
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", harness.Bound())
-			t.FailNow()
-		}
+		good := harness.Receive(t, done, "Get(%q) after compute(%q) panicked did not return within %v: a panic in compute must not leave the Cache locked", "good", "bad", harness.Bound())
+		assert.Equal(t, "GOOD", good, "Get(%q) after compute(%q) panicked", "good", "bad")
 	})
 }
 

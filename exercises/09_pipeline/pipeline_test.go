@@ -400,13 +400,8 @@ func TestShell_CancelKillsTheCommand(t *testing.T) {
 			t.FailNow()
 		}
 		cancel()
-		select {
-		case res := <-done:
-			assert.False(t, res.ok, "Shell(ctx, %q) after ctx was cancelled = (%q, true): a killed command is not ok", cmd, res.out)
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())
-			t.FailNow()
-		}
+		res := harness.Receive(t, done, "Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())
+		assert.False(t, res.ok, "Shell(ctx, %q) after ctx was cancelled = (%q, true): a killed command is not ok", cmd, res.out)
 	}, harness.WithTimeout(3*harness.Bound()))
 }
 

@@ -303,12 +303,7 @@ func TestResolveAll_RunsWorkersLookupsAtOnce(t *testing.T) {
 		harness.Poll(func() bool { return closed(returned) || asked() >= workers })
 		underWay := asked()
 		cancel() // the lookups in flight end, and the inputs still waiting for a worker too
-		select {
-		case <-returned:
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, returned, "%s: still running %v after ctx was cancelled: every lookup, and every wait for a free worker, must end with ctx", call, harness.Bound())
 		assert.GreaterOrEqual(t, underWay, workers,
 			"%s: only %d lookups of names that never answer were under way at once, want workers = %d: run workers lookups at a time, and start the next as soon as one ends (no batches)", call, underWay, workers)
 		assert.LessOrEqual(t, underWay, workers,
@@ -415,12 +410,7 @@ func TestResolveAll_CancelledContextEndsEveryLookup(t *testing.T) {
 		harness.Poll(func() bool { return closed(returned) || srv.InFlight() > 0 })
 		cancelled = time.Now()
 		cancel()
-		select {
-		case <-returned:
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, returned, "%s: still running %v after ctx was cancelled: every lookup must end with ctx", call, harness.Bound())
 		took := time.Since(cancelled)
 		assert.Less(t, took, 2*time.Second, "%s returned %v after ctx was cancelled: derive each lookup's context from ctx", call, took)
 		checkInputs(t, call, inputs, results)

@@ -110,15 +110,10 @@ func TestSend_HonoursTheContext(t *testing.T) {
 				t.FailNow()
 			}
 			cancel()
-			select {
-			case err := <-errc:
-				require.Error(t, err, "Send of 16 MiB to a server that never reads, ctx cancelled during the write")
-				assert.ErrorIs(t, err, context.Canceled,
-					"Send of 16 MiB to a server that never reads, ctx cancelled during the write: the error must match ctx.Err(), not the socket's own")
-			case <-time.After(harness.Bound()):
-				harness.FailStuck(t, "Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
-				t.FailNow()
-			}
+			err := harness.Receive(t, errc, "Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
+			require.Error(t, err, "Send of 16 MiB to a server that never reads, ctx cancelled during the write")
+			assert.ErrorIs(t, err, context.Canceled,
+				"Send of 16 MiB to a server that never reads, ctx cancelled during the write: the error must match ctx.Err(), not the socket's own")
 		})
 		t.Run("nobody listening", func(t *testing.T) {
 			err := tcp.Send(context.Background(), loopback.ClosedAddr(t), "hello?")
@@ -719,14 +714,9 @@ func TestShutdown_WithDoneContextClosesEverythingAndReturnsItsError(t *testing.T
 		cancel()
 		done := make(chan error, 1)
 		go func() { done <- srv.Shutdown(ctx) }()
-		select {
-		case err := <-done:
-			require.Error(t, err, "Shutdown(cancelled ctx) while Handle is running")
-			assert.ErrorIs(t, err, context.Canceled, "Shutdown(cancelled ctx) while Handle is running must return ctx.Err()")
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", harness.Bound())
-			t.FailNow()
-		}
+		err := harness.Receive(t, done, "Shutdown(cancelled ctx) was still waiting after %v: a done ctx means close everything and return", harness.Bound())
+		require.Error(t, err, "Shutdown(cancelled ctx) while Handle is running")
+		assert.ErrorIs(t, err, context.Canceled, "Shutdown(cancelled ctx) while Handle is running must return ctx.Err()")
 		assert.NoError(t, busy.WaitClosed(), "the busy connection after Shutdown(cancelled ctx)")
 		assert.NoError(t, idle.WaitClosed(), "the idle connection after Shutdown(cancelled ctx)")
 		h.release()

@@ -327,12 +327,7 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 		ping(t, dial(t, s.Addr))
 
 		s.cancel()
-		select {
-		case <-hl.Held():
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, hl.Held(), "after ctx was cancelled, the connection goroutine's Read did not fail within %v: Serve must close every connection", harness.Bound())
 		// The connection goroutine is held inside Read. Serve must not return: wait until it
 		// is blocked (waiting, as it should) or has returned (too early).
 		if !harness.Poll(func() bool {
@@ -367,12 +362,7 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 			t.FailNow()
 		}
 		s.cancel()
-		select {
-		case <-al.Closed():
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, al.Closed(), "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())
 		al.Release() // Accept now returns the connection, to a Serve that is stopping
 		assert.NoError(t, c.WaitClosed(), "a connection that Accept returned just after ctx was cancelled: Serve must close it too")
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled: it must close everything and return nil")
@@ -387,13 +377,8 @@ func TestServe_ReturnsTheErrorWhenAcceptFails(t *testing.T) {
 		ping(t, c)
 
 		ln.Close() // not through ctx: Accept fails
-		select {
-		case <-s.Done():
-			assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
-		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Serve was still running %v after its listener was closed under it", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, s.Done(), "Serve was still running %v after its listener was closed under it", harness.Bound())
+		assert.Error(t, s.Wait(), "Serve after its listener was closed under it (ctx not done): it must return Accept's error")
 		assert.NoError(t, c.WaitClosed(), "a client's connection after Serve returned: it must be closed")
 		s.Close() // the error was checked above
 	})
