@@ -213,10 +213,7 @@ func TestRequest_FailsAtOnceOnARefusedDial(t *testing.T) {
 
 		addr := loopback.ClosedAddr(t)
 		r := goRequest(context.Background(), addr, "hello?")
-		if !r.returned() {
-			harness.FailStuck(t, "Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, r.done, "Request to a port nobody listens on was still running after %v: a refused dial is an error at once", harness.Bound())
 		assert.Error(t, r.err, "Request to %s, where nobody listens", addr)
 	})
 }
@@ -227,10 +224,7 @@ func TestRequest_GivesUpAtItsDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		r := goRequest(ctx, addr, "anyone there?")
-		if !r.returned() {
-			harness.FailStuck(t, "Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, r.done, "Request to a server that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		require.Error(t, r.err, "Request to a server that never answers, ctx deadline 50ms")
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Request to a server that never answers, ctx deadline 50ms: the error must match ctx.Err()")
 	})
@@ -460,16 +454,6 @@ func goRequest(ctx context.Context, addr, msg string) *request {
 	return r
 }
 
-// returned waits, within harness.Bound, for Request to return, and reports whether it did.
-func (r *request) returned() bool {
-	select {
-	case <-r.done:
-		return true
-	case <-time.After(harness.Bound()):
-		return false
-	}
-}
-
 // cancelWhileBlocked runs Request(ctx, addr, msg) and hands it to cancelBlocked.
 func cancelWhileBlocked(t *testing.T, addr, msg, doing string, frames ...string) {
 	t.Helper()
@@ -494,10 +478,7 @@ func cancelBlocked(t *testing.T, r *request, cancel context.CancelFunc, doing st
 		t.Logf("Request blocked in %s, not in %s, on this system", at, frames[0])
 	}
 	cancel()
-	if !r.returned() {
-		harness.FailStuck(t, "Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
-		t.FailNow()
-	}
+	harness.Receive(t, r.done, "Request was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	require.Error(t, r.err, "Request cancelled while %s", doing)
 	assert.ErrorIs(t, r.err, context.Canceled, "Request cancelled while %s: the error must match ctx.Err()", doing)
 }

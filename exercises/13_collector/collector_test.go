@@ -174,10 +174,7 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			default:
 			}
 			answer <- "OK\n"
-			if !r.returned() {
-				harness.FailStuck(t, "Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
-				t.FailNow()
-			}
+			harness.Receive(t, r.done, "Report was still waiting %v after the server answered OK (it should read one line, not wait for EOF)", harness.Bound())
 			assert.NoError(t, r.err, "Report after the server answered OK")
 		}
 	})
@@ -197,10 +194,7 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 				select {
 				case <-lines:
 					answer <- tc.answer
-					if !r.returned() {
-						harness.FailStuck(t, "Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
-						t.FailNow()
-					}
+					harness.Receive(t, r.done, "Report was still running %v after the collector answered %q", harness.Bound(), tc.answer)
 					assert.Error(t, r.err, "Report when the collector answers %q: only OK is a success", tc.answer)
 				case <-r.done:
 					t.Errorf("Report returned %v before the collector read its line", r.err)
@@ -212,10 +206,7 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 		}
 		t.Run("nobody listening", func(t *testing.T) {
 			r := goReport(context.Background(), loopback.ClosedAddr(t), "svc", "up", "")
-			if !r.returned() {
-				harness.FailStuck(t, "Report to a port nobody listens on was still running after %v", harness.Bound())
-				t.FailNow()
-			}
+			harness.Receive(t, r.done, "Report to a port nobody listens on was still running after %v", harness.Bound())
 			assert.Error(t, r.err, "Report to a port nobody listens on")
 		})
 	})
@@ -226,10 +217,7 @@ func TestReport_GivesUpAtItsDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		r := goReport(ctx, loopback.NeverAnswers(t), "svc", "up", "")
-		if !r.returned() {
-			harness.FailStuck(t, "Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
-			t.FailNow()
-		}
+		harness.Receive(t, r.done, "Report to a collector that never answers was still waiting %v after its ctx deadline (50ms)", harness.Bound())
 		require.Error(t, r.err, "Report to a collector that never answers, ctx deadline 50ms")
 		assert.ErrorIs(t, r.err, context.DeadlineExceeded, "Report to a collector that never answers, ctx deadline 50ms: the error must match ctx.Err()")
 	})
@@ -605,16 +593,6 @@ func goReport(ctx context.Context, addr, service, state, detail string) *report 
 	return r
 }
 
-// returned waits, within harness.Bound, for Report to return, and reports whether it did.
-func (r *report) returned() bool {
-	select {
-	case <-r.done:
-		return true
-	case <-time.After(harness.Bound()):
-		return false
-	}
-}
-
 // cancelWhileBlocked runs Report(ctx, addr, "svc", "up", detail) and hands it to cancelBlocked.
 func cancelWhileBlocked(t *testing.T, addr, detail, doing string, frames ...string) {
 	t.Helper()
@@ -639,10 +617,7 @@ func cancelBlocked(t *testing.T, r *report, cancel context.CancelFunc, doing str
 		t.Logf("Report blocked in %s, not in %s, on this system", at, frames[0])
 	}
 	cancel()
-	if !r.returned() {
-		harness.FailStuck(t, "Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
-		t.FailNow()
-	}
+	harness.Receive(t, r.done, "Report was still %s %v after its ctx was cancelled: it must give up at once", doing, harness.Bound())
 	require.Error(t, r.err, "Report cancelled while %s", doing)
 	assert.ErrorIs(t, r.err, context.Canceled, "Report cancelled while %s: the error must match ctx.Err()", doing)
 }

@@ -346,10 +346,6 @@ func (b *binaries) buildAll(ctx context.Context, reqs []request, bins []*binary,
 // passed vet and linked), even if another package failed; when it was stopped, none is
 // trusted.
 func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*binary, which []int, pristine bool) (map[int]string, error) {
-	cache, err := b.cacheFor(pristine)
-	if err != nil {
-		return nil, err
-	}
 	out, err := os.MkdirTemp(b.work, "batch-")
 	if err != nil {
 		return nil, err
@@ -371,15 +367,7 @@ func (b *binaries) compileTogether(ctx context.Context, reqs []request, bins []*
 	}
 	limits := compileLimits
 	limits.Time *= time.Duration(len(which))
-	end := b.stats.begin(building)
-	res, err := b.box.Run(ctx, sandbox.Command{
-		Path:   b.gocmd,
-		Args:   append([]string{"test", "-c", "-race", "-ldflags=-s -w", "-o", out + string(filepath.Separator), "-overlay", ov}, pkgs...),
-		Dir:    b.root,
-		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
-		Limits: limits,
-	})
-	end()
+	res, err := b.goTestC(ctx, pristine, out+string(filepath.Separator), ov, pkgs, limits)
 	switch {
 	case err != nil:
 		return nil, err
@@ -542,10 +530,6 @@ func (b *binaries) release(bin *binary) {
 // compile runs go test -c -race for e with files swapped in: the pristine files, or learner
 // files.
 func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[string][]byte, k string, pristine bool) (path, compileErr string, err error) {
-	cache, err := b.cacheFor(pristine)
-	if err != nil {
-		return "", "", err
-	}
 	dir := filepath.Join(b.work, "build", k)
 	replace, err := b.sources(e, files, k)
 	if err != nil {
@@ -556,17 +540,7 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 		return "", "", err
 	}
 	path = filepath.Join(dir, e.Short()+".test")
-	// -s -w: no symbol table or DWARF, which only debuggers read; the link takes a quarter
-	// less time, and stack traces and race reports (from the runtime's tables) are unchanged.
-	end := b.stats.begin(building)
-	res, err := b.box.Run(ctx, sandbox.Command{
-		Path:   b.gocmd,
-		Args:   []string{"test", "-c", "-race", "-ldflags=-s -w", "-o", path, "-overlay", ov, e.Package()},
-		Dir:    b.root,
-		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
-		Limits: compileLimits,
-	})
-	end()
+	res, err := b.goTestC(ctx, pristine, path, ov, []string{e.Package()}, compileLimits)
 	switch {
 	case err != nil:
 		return "", "", fmt.Errorf("cannot run the go command: %w", err)
@@ -600,6 +574,25 @@ func (b *binaries) compile(ctx context.Context, e manifest.Exercise, files map[s
 		msg = joinNonEmpty(fmt.Sprintf("the compiler was stopped (%s): a file it wrote may have passed the %s limit", res.Signal, bytesString(int(compileLimits.FileSize))), msg)
 	}
 	return "", msg, nil
+}
+
+// goTestC runs `go test -c -race -o out -overlay ov pkgs...` in the pristine tree, with the
+// build cache for pristine or learner files, within limits, and counts it as a build.
+// -s -w: no symbol table or DWARF, which only debuggers read; the link takes a quarter less
+// time, and stack traces and race reports (from the runtime's tables) are unchanged.
+func (b *binaries) goTestC(ctx context.Context, pristine bool, out, ov string, pkgs []string, limits sandbox.Limits) (*sandbox.Result, error) {
+	cache, err := b.cacheFor(pristine)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stats.begin(building)()
+	return b.box.Run(ctx, sandbox.Command{
+		Path:   b.gocmd,
+		Args:   append([]string{"test", "-c", "-race", "-ldflags=-s -w", "-o", out, "-overlay", ov}, pkgs...),
+		Dir:    b.root,
+		Env:    append(slices.Clone(b.env), "GOCACHE="+cache),
+		Limits: limits,
+	})
 }
 
 // compilerCrash is the first line of a crash of the compiler's own runtime.

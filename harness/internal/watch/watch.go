@@ -6,6 +6,7 @@ package watch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -105,7 +106,7 @@ func (w *Watcher) next(ctx context.Context) error {
 			return nil
 		}
 	}
-	var err error
+	why := errors.New("file events stopped: the watcher closed")
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
@@ -113,14 +114,16 @@ func (w *Watcher) next(ctx context.Context) error {
 		if ok {
 			return w.quiet(ctx)
 		}
-	case e, ok := <-w.events.Errors:
-		if ok && e == nil {
+	case err, ok := <-w.events.Errors:
+		switch {
+		case ok && err == nil:
 			return nil
+		case err != nil:
+			why = fmt.Errorf("file events stopped: %w", err)
 		}
-		err = e
 	}
 	w.events.Close()
-	w.events, w.why = nil, fmt.Errorf("file events stopped: %v", err)
+	w.events, w.why = nil, why
 	return nil
 }
 
