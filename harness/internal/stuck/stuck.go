@@ -73,6 +73,7 @@ func placeOf(f stack.Frame) Place {
 // goroutines in skip (there before the test began, or the reporter's own) are left out.
 func Build(gs []stack.Goroutine, learner, test func(file string) bool, bodyID int64, skip map[int64]bool) Report {
 	var r Report
+	var waits testWaits
 	index := map[string]int{}
 	for _, g := range gs {
 		if skip[g.ID] {
@@ -85,7 +86,7 @@ func Build(gs []stack.Goroutine, learner, test func(file string) bool, bodyID in
 			}
 		}
 		if len(frames) == 0 {
-			r.addTestWait(g, test, bodyID)
+			waits.add(g, test, bodyID)
 			continue
 		}
 		gr := Group{Count: 1, IDs: []int64{g.ID}, State: g.State, Frames: frames}
@@ -108,24 +109,46 @@ func Build(gs []stack.Goroutine, learner, test func(file string) bool, bodyID in
 		index[key] = len(r.Groups)
 		r.Groups = append(r.Groups, gr)
 	}
+	r.TestWaits = waits.places()
 	return r
 }
 
-// addTestWait notes where a goroutine of the test waits: its innermost frame in a test file.
-func (r *Report) addTestWait(g stack.Goroutine, test func(string) bool, bodyID int64) {
+// testWaits collects where the test's goroutines wait, ranked: the test body first, then the
+// goroutines it started, then any others (another test's, or ones a test left running). The
+// report names only the first few, so the ones closest to the failing test must lead.
+type testWaits [3][]Place
+
+// add notes where a goroutine of the test waits: its innermost frame in a test file.
+func (w *testWaits) add(g stack.Goroutine, test func(string) bool, bodyID int64) {
+	rank := 2
+	switch {
+	case g.ID == bodyID:
+		rank = 0
+	case g.CreatorID == bodyID:
+		rank = 1
+	}
 	for _, f := range g.Frames {
 		if !test(f.File) {
 			continue
 		}
-		p := placeOf(f)
-		switch {
-		case g.ID == bodyID:
-			r.TestWaits = append([]Place{p}, r.TestWaits...)
-		case !slices.Contains(r.TestWaits, p):
-			r.TestWaits = append(r.TestWaits, p)
+		if p := placeOf(f); !slices.Contains(w[rank], p) {
+			w[rank] = append(w[rank], p)
 		}
 		return
 	}
+}
+
+// places lists the places by rank, each once.
+func (w *testWaits) places() []Place {
+	var all []Place
+	for _, ps := range w {
+		for _, p := range ps {
+			if !slices.Contains(all, p) {
+				all = append(all, p)
+			}
+		}
+	}
+	return all
 }
 
 func (g Group) key() string {

@@ -32,6 +32,36 @@ The test is waiting at TestX (barrier_test.go:55).`
 	}
 }
 
+// The report names only the first few places where the test waits, so the failing test's own
+// goroutines lead: its body, then what its body started, then the rest, whatever the dump order.
+func TestBuild_TheTestsOwnWaitsLead(t *testing.T) {
+	dump := `goroutine 3 [chan receive]:
+x_test.TestOther(0xc0)
+	/repo/exercises/07_barrier/barrier_test.go:90 +0x1f
+
+goroutine 4 [chan receive]:
+x_test.leftover()
+	/repo/exercises/07_barrier/barrier_test.go:80 +0x1f
+created by x_test.TestOther in goroutine 3
+	/repo/exercises/07_barrier/barrier_test.go:88 +0x1f
+
+goroutine 5 [chan receive]:
+x_test.helper()
+	/repo/exercises/07_barrier/barrier_test.go:70 +0x1f
+created by x_test.TestX in goroutine 9
+	/repo/exercises/07_barrier/barrier_test.go:54 +0x1f
+
+goroutine 9 [select]:
+x_test.TestX(0xc0)
+	/repo/exercises/07_barrier/barrier_test.go:55 +0x1f
+`
+	got := Build(stack.Parse([]byte(dump)), learner, test, 9, nil).TestWaits
+	want := []Place{{"TestX", "barrier_test.go", 55}, {"helper", "barrier_test.go", 70}, {"TestOther", "barrier_test.go", 90}, {"leftover", "barrier_test.go", 80}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("TestWaits = %v, want %v", got, want)
+	}
+}
+
 // The round trip: what the harness writes, the CLI reads back whole.
 func TestParse_ReadsBackWhatStringWrites(t *testing.T) {
 	reports := []Report{
