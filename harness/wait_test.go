@@ -3,6 +3,7 @@ package harness_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,12 +75,7 @@ func TestPollBlocked_EmptyOnceDoneIsClosed(t *testing.T) {
 }
 
 func TestWaitBlocked_ReturnsTheBlockedGoroutines(t *testing.T) {
-	release, ids := make(chan struct{}), make(chan int64, 3)
-	defer close(release)
-	for range 3 {
-		go waitForRelease(release, ids)
-	}
-	want := map[int64]bool{<-ids: true, <-ids: true, <-ids: true}
+	want := waiters(t, 3)
 	got := harness.WaitBlocked(t, "harness_test.waitForRelease", 3, "three goroutines waiting for release")
 	assert.Equal(t, want, got, "WaitBlocked(waitForRelease, 3)")
 }
@@ -111,10 +107,7 @@ func TestReceive_ReturnsTheValueSent(t *testing.T) {
 
 func TestReceive_FailsInTheTestsWordsWithTheReport(t *testing.T) {
 	t.Parallel()
-	release, ids := make(chan struct{}), make(chan int64, 1)
-	defer close(release)
-	go waitForRelease(release, ids)
-	<-ids
+	waiters(t, 1)
 
 	rec := &errorRecorder{TB: t}
 	got := harness.Receive(rec, make(chan int), "Join did not return within %v", harness.Bound())
@@ -126,6 +119,22 @@ func TestReceive_FailsInTheTestsWordsWithTheReport(t *testing.T) {
 	// The parallel tests' goroutines are in the same dump; the test's own come first.
 	assert.Regexp(t, `The test is waiting at TestReceive_FailsInTheTestsWordsWithTheReport \(wait_test.go:\d+\), waitForRelease \(wait_test.go:\d+\)`, report,
 		"the report says where the test waits, then where the goroutine it started waits")
+}
+
+// waiters starts n goroutines that wait in waitForRelease until the test ends, and returns
+// their IDs. They are gone before the test's cleanup returns, so no later test counts them.
+func waiters(t *testing.T, n int) map[int64]bool {
+	release, ids := make(chan struct{}), make(chan int64, n)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { close(release); wg.Wait() })
+	for range n {
+		wg.Go(func() { waitForRelease(release, ids) })
+	}
+	got := map[int64]bool{}
+	for range n {
+		got[<-ids] = true
+	}
+	return got
 }
 
 func waitForRelease(release chan struct{}, id chan<- int64) {
