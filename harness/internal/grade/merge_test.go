@@ -335,3 +335,21 @@ func TestMerge_VersionsNameWhatGraded(t *testing.T) {
 	assert.Regexp(t, `^grader-[0-9a-f]{16}$`, graderVersion())
 	assert.Equal(t, graderVersion(), graderVersion())
 }
+
+// Kept test binaries are named by the pristine version, which hashes the Go files of harness/
+// and not the other files there. A helper that embedded a file (go:embed) would change the
+// binaries without changing their name, so a kept binary would go stale: none may, until
+// pristineFiles hashes what it embeds.
+func TestMerge_PristineVersionCoversWhatTheHelpersEmbed(t *testing.T) {
+	names, err := pristineFiles(repoRoot(t))
+	require.NoError(t, err)
+	require.Contains(t, names, "harness/run.go", "pristineFiles lists the helpers")
+	for _, rel := range names {
+		if !strings.HasPrefix(rel, "harness/") {
+			continue
+		}
+		data := readFile(t, filepath.Join(repoRoot(t), filepath.FromSlash(rel)))
+		assert.NotRegexp(t, `(?m)^//go:embed `, string(data),
+			"%s embeds files that pristineVersion does not hash: add them in pristineFiles", rel)
+	}
+}

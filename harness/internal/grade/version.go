@@ -48,7 +48,24 @@ var graderVersion = sync.OnceValue(func() string {
 // graderVersion covers), the kata command and harness/testdata. Two clones of the same commit
 // have the same pristine version; a changed test, helper or point value gives another.
 func pristineVersion(root string) (string, error) {
-	var names []string
+	names, err := pristineFiles(root)
+	if err != nil {
+		return "", fmt.Errorf("the pristine version of %s: %w", root, err)
+	}
+	h := sha256.New()
+	for _, rel := range names {
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		if err != nil {
+			return "", fmt.Errorf("the pristine version of %s: %w", root, err)
+		}
+		addFile(h, rel, data)
+	}
+	return "tests-" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// pristineFiles lists, slash-separated and in a fixed order, the files pristineVersion hashes.
+func pristineFiles(root string) ([]string, error) {
+	names := []string{"go.mod", "go.sum"}
 	for _, top := range []string{"exercises", "harness"} {
 		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -71,18 +88,10 @@ func pristineVersion(root string) (string, error) {
 			return nil
 		})
 		if err != nil {
-			return "", fmt.Errorf("the pristine version of %s: %w", root, err)
+			return nil, err
 		}
 	}
-	h := sha256.New()
-	for _, rel := range append([]string{"go.mod", "go.sum"}, names...) {
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
-		if err != nil {
-			return "", fmt.Errorf("the pristine version of %s: %w", root, err)
-		}
-		addFile(h, rel, data)
-	}
-	return "tests-" + hex.EncodeToString(h.Sum(nil))[:16], nil
+	return names, nil
 }
 
 // addFile adds a named file to h so that no two different sets of files hash alike.
