@@ -44,12 +44,12 @@
 // WaitBlocked waits for n goroutines blocked in a function, Poll for any condition (often over
 // Blocked), PollBlocked for a call blocked at one of several points, Receive for a result that
 // must come at once. Bound is the one time bound of such waits, and of any wait that only a
-// wrong solution makes long. A test that bounds a wait itself reports a hang with FailStuck, so
-// the learner sees the test's words and the watchdog's report together. Bubble runs a
-// testing/synctest bubble and turns its deadlock into such a failure; inside it,
-// AssertNoLeftovers proves that a call which returned left none of its goroutines behind.
-// Recover returns the value a call panicked with, as it is. Rand gives random inputs whose seed
-// is logged on failure.
+// wrong solution makes long. A test that bounds a wait itself reports a hang with FailStuck (or
+// FatalStuck, which also stops the test), so the learner sees the test's words and the
+// watchdog's report together. Bubble runs a testing/synctest bubble and turns its deadlock
+// into such a failure; inside it, AssertNoLeftovers proves that a call which returned left none
+// of its goroutines behind. Recover returns the value a call panicked with, as it is. Rand gives
+// random inputs whose seed is logged on failure.
 //
 // The loopback TCP helpers live in harness/loopback and the DNS test server in harness/dnstest.
 // CONTRIBUTING.md says how an exercise is built and what makes a test blind, flaky or too strict.

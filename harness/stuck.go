@@ -14,13 +14,20 @@ import (
 // wait. It must be called from the test's own file.
 func FailStuck(t testing.TB, format string, args ...any) {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(1)
-	failStuck(t, filepath.Dir(file), format, args...)
+	failStuck(t, format, args...)
 }
 
-// failStuck is FailStuck for a test in dir.
-func failStuck(t testing.TB, dir, format string, args ...any) {
+// FatalStuck is FailStuck followed by t.FailNow: the test stops there, as t.Fatalf stops it.
+func FatalStuck(t testing.TB, format string, args ...any) {
 	t.Helper()
-	// The calling goroutine is the test's: where it waits is the line that calls FailStuck.
-	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), dir, currentGoroutineID(), nil))
+	failStuck(t, format, args...)
+	t.FailNow()
+}
+
+// failStuck is FailStuck for the test file that called the exported helper calling it.
+func failStuck(t testing.TB, format string, args ...any) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(2) // the exported helper's caller, in the test's file
+	// The calling goroutine is the test's: where it waits is the line that calls the helper.
+	t.Errorf("%s\n%s", fmt.Sprintf(format, args...), stuckReport(allStacks(), filepath.Dir(file), currentGoroutineID(), nil))
 }

@@ -47,6 +47,30 @@ func TestFailStuck_KeepsTheTestsWordsAndShowsWhereGoroutinesWait(t *testing.T) {
 	if !strings.Contains(rest, "blockForever (run_test.go:") {
 		t.Errorf("the report does not say where the goroutine waits:\n%s", msg)
 	}
+	if !strings.Contains(rest, "The test is waiting at TestFailStuck_KeepsTheTestsWordsAndShowsWhereGoroutinesWait (stuck_test.go:") {
+		t.Errorf("the report does not say where the test waits:\n%s", msg)
+	}
+	if rec.stopped {
+		t.Error("FailStuck stopped the test (FailNow): it must let it go on, as t.Errorf does")
+	}
+}
+
+func TestFatalStuck_FailsAsFailStuckThenStopsTheTest(t *testing.T) {
+	rec := &errorRecorder{TB: t}
+	harness.FatalStuck(rec, "Join did not return within %v", harness.Bound())
+	if len(rec.errors) != 1 {
+		t.Fatalf("FatalStuck reported %d errors, want 1: %q", len(rec.errors), rec.errors)
+	}
+	first, rest, _ := strings.Cut(rec.errors[0], "\n")
+	if want := fmt.Sprintf("Join did not return within %v", harness.Bound()); first != want {
+		t.Errorf("first line = %q, want the test's own words %q", first, want)
+	}
+	if !strings.Contains(rest, "The test is waiting at TestFatalStuck_FailsAsFailStuckThenStopsTheTest (stuck_test.go:") {
+		t.Errorf("the report does not say where the test waits:\n%s", rec.errors[0])
+	}
+	if !rec.stopped {
+		t.Error("FatalStuck did not stop the test (FailNow)")
+	}
 }
 
 func TestFixture_TestifyTraceShowsOnlyTheTest(t *testing.T) {

@@ -2,8 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -74,8 +72,7 @@ func WaitBlocked(t testing.TB, fn string, n int, format string, args ...any) map
 	if Poll(func() bool { blocked = Blocked(fn); return len(blocked) >= n }) {
 		return blocked
 	}
-	_, file, _, _ := runtime.Caller(1)
-	failStuck(t, filepath.Dir(file), "%s: after %v only %d goroutine(s) were blocked in %s, want %d (a call that spins instead of waiting is not counted)",
+	failStuck(t, "%s: after %v only %d goroutine(s) were blocked in %s, want %d (a call that spins instead of waiting is not counted)",
 		fmt.Sprintf(format, args...), Bound(), len(blocked), fn, n)
 	t.FailNow()
 	return nil
@@ -93,8 +90,7 @@ func Receive[T any](t testing.TB, ch <-chan T, format string, args ...any) T {
 		return v
 	case <-time.After(Bound()):
 	}
-	_, file, _, _ := runtime.Caller(1)
-	failStuck(t, filepath.Dir(file), format, args...)
+	failStuck(t, format, args...)
 	t.FailNow()
 	var zero T
 	return zero

@@ -475,8 +475,7 @@ func requireJoinersBlocked(t *testing.T, ids []int64, results <-chan joinResult)
 		return count == len(ids)
 	})
 	if !allBlocked {
-		harness.FailStuck(t, "Join() from %d goroutines while f was blocked: after %v only %d of them were blocked waiting inside Join (a Join that spins instead of blocking is not accepted)", len(ids), harness.Bound(), count)
-		t.FailNow()
+		harness.FatalStuck(t, "Join() from %d goroutines while f was blocked: after %v only %d of them were blocked waiting inside Join (a Join that spins instead of blocking is not accepted)", len(ids), harness.Bound(), count)
 	}
 }
 

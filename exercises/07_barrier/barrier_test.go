@@ -165,9 +165,8 @@ func TestWait_ReusableForManyGenerations(t *testing.T) {
 			for g < gens-1 && passed[g].Load() == int64(n) {
 				g++
 			}
-			harness.FailStuck(t, "New(%d): %d goroutines calling Wait %d times each did not finish: generation %d is stuck with %d goroutines arrived and %d returned (a lost wake-up, or a goroutine of the next generation mixed into this one?)",
+			harness.FatalStuck(t, "New(%d): %d goroutines calling Wait %d times each did not finish: generation %d is stuck with %d goroutines arrived and %d returned (a lost wake-up, or a goroutine of the next generation mixed into this one?)",
 				n, n, gens, g+1, arrived[g].Load(), passed[g].Load())
-			t.FailNow()
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -425,8 +424,7 @@ func collect(t *testing.T, as []*arrival, what string) []response {
 		select {
 		case rs[i] = <-a.done:
 		case <-timeout:
-			harness.FailStuck(t, "%s: %d of %d goroutines returned, the others are still blocked after %v", what, i, len(as), harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "%s: %d of %d goroutines returned, the others are still blocked after %v", what, i, len(as), harness.Bound())
 		}
 	}
 	return rs
@@ -465,8 +463,7 @@ func requireBlocked(t *testing.T, as []*arrival, what string) {
 	}) {
 		return
 	}
-	harness.FailStuck(t, "%s: after %v only %d of the %d goroutines were blocked waiting inside your Barrier's code (a Wait that spins instead of blocking is not accepted)", what, harness.Bound(), blocked, len(as))
-	t.FailNow()
+	harness.FatalStuck(t, "%s: after %v only %d of the %d goroutines were blocked waiting inside your Barrier's code (a Wait that spins instead of blocking is not accepted)", what, harness.Bound(), blocked, len(as))
 }
 
 // oneProcessor runs the rest of t with GOMAXPROCS=1: goroutines then run one at a time, and a

@@ -187,8 +187,7 @@ func TestMutex_WaiterSeesThePoison(t *testing.T) {
 				require.Error(t, err, "With that waited for the lock while the holder's f panicked returned a nil error, want ErrPoisoned")
 				assert.ErrorIs(t, err, mutex.ErrPoisoned, "With that waited for the lock while the holder's f panicked: poison before you unlock")
 			case <-timeout:
-				harness.FailStuck(t, "%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, harness.Bound())
-				t.FailNow()
+				harness.FatalStuck(t, "%d of the %d Withs that waited for the lock while the holder's f panicked did not return within %v: each must get ErrPoisoned (the panic must release the lock, and a waiter that finds the Mutex poisoned must not keep the others waiting)", k-i, k, harness.Bound())
 			}
 		}
 		assert.Zero(t, ran.Load(), "Withs that waited for the lock while the holder's f panicked called f %d times: poison before you unlock", ran.Load())
@@ -538,8 +537,7 @@ func TestBank_OppositeTransfersNeverDeadlock(t *testing.T) {
 				case stuckSince.IsZero():
 					stuckSince = time.Now()
 				case time.Since(stuckSince) > 200*time.Millisecond:
-					harness.FailStuck(t, "%d goroutines sending alice->bob and %d sending bob->alice (and one reading balances) are all blocked in your code, and none has returned for %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, time.Since(stuckSince).Round(time.Millisecond))
-					t.FailNow()
+					harness.FatalStuck(t, "%d goroutines sending alice->bob and %d sending bob->alice (and one reading balances) are all blocked in your code, and none has returned for %v: two transfers are each holding the lock the other one wants (a deadlock). Lock the two accounts in one fixed order, for example by name", perDirection, perDirection, time.Since(stuckSince).Round(time.Millisecond))
 				}
 				last = now
 				continue
@@ -848,8 +846,7 @@ func withBounded[T any](t *testing.T, m *mutex.Mutex[T], f func(*T), what string
 	case err := <-done:
 		return err
 	case <-time.After(harness.Bound()):
-		harness.FailStuck(t, "%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, harness.Bound())
-		t.FailNow()
+		harness.FatalStuck(t, "%s: With did not return within %v: it is waiting for the lock, which was never released (unlock in a defer, so that a panic in f releases it too)", what, harness.Bound())
 		return nil
 	}
 }
@@ -867,8 +864,7 @@ func waitUntilBlocked(t *testing.T, call string, n int, returned func() int, wha
 	if harness.Poll(func() bool { got = len(harness.Blocked(call)) + returned(); return got >= n }) {
 		return
 	}
-	harness.FailStuck(t, "%s: only %d of %d calls were waiting after %v", what, got, n, harness.Bound())
-	t.FailNow()
+	harness.FatalStuck(t, "%s: only %d of %d calls were waiting after %v", what, got, n, harness.Bound())
 }
 
 // randomBalances returns 3 to 6 accounts with random balances.

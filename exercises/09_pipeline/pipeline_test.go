@@ -106,8 +106,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 			case <-finished:
 				t.Fatalf("Map(%d inputs, workers=%d): the range ended after %d calls of f", n, n, k)
 			case <-time.After(harness.Bound()):
-				harness.FailStuck(t, "Map(%d inputs, workers=%d): only %d calls of f started; with workers == inputs all of them should run at once", n, n, k)
-				t.FailNow()
+				harness.FatalStuck(t, "Map(%d inputs, workers=%d): only %d calls of f started; with workers == inputs all of them should run at once", n, n, k)
 			}
 		}
 		order := r.Perm(n)
@@ -123,8 +122,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 			case <-finished:
 				t.Fatalf("Map: the range ended after %d of %d values", k, n)
 			case <-time.After(harness.Bound()):
-				harness.FailStuck(t, "Map: f(%d) returned (the %d. to return) but nothing was yielded: results come in completion order, not input order", i, k+1)
-				t.FailNow()
+				harness.FatalStuck(t, "Map: f(%d) returned (the %d. to return) but nothing was yielded: results come in completion order, not input order", i, k+1)
 			}
 		}
 		select {
@@ -132,8 +130,7 @@ func TestMap_YieldsInCompletionOrder(t *testing.T) {
 		case v := <-out:
 			t.Fatalf("Map(%d inputs) yielded an extra value %d", n, v)
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Map(%d inputs): every value was yielded but the range did not end", n)
-			t.FailNow()
+			harness.FatalStuck(t, "Map(%d inputs): every value was yielded but the range did not end", n)
 		}
 	})
 }
@@ -396,8 +393,7 @@ func TestShell_CancelKillsTheCommand(t *testing.T) {
 		case res := <-done:
 			t.Fatalf("Shell(ctx, %q) = (%q, %v) before the command got going", cmd, res.out, res.ok)
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Shell(ctx, %q): the command did not start within %v", cmd, harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Shell(ctx, %q): the command did not start within %v", cmd, harness.Bound())
 		}
 		cancel()
 		res := harness.Receive(t, done, "Shell(ctx, %q) was still running %v after ctx was cancelled: use exec.CommandContext, and set the Cmd's WaitDelay so that a child holding the output cannot keep Shell waiting", cmd, harness.Bound())

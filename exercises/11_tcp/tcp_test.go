@@ -106,8 +106,7 @@ func TestSend_HonoursTheContext(t *testing.T) {
 			default:
 			}
 			if !blocked {
-				harness.FailStuck(t, "Send of 16 MiB to a server that never reads was not blocked in a write within 20s")
-				t.FailNow()
+				harness.FatalStuck(t, "Send of 16 MiB to a server that never reads was not blocked in a write within 20s")
 			}
 			cancel()
 			err := harness.Receive(t, errc, "Send of 16 MiB to a server that never reads was still blocked %v after ctx was cancelled: the write must stop when ctx is done", harness.Bound())
@@ -1072,8 +1071,7 @@ func waitFor(t *testing.T, ch <-chan struct{}, s *loopback.Server, what string) 
 	case <-s.Done():
 		t.Fatalf("Serve returned %v before %s", s.Wait(), what)
 	case <-time.After(harness.Bound()):
-		harness.FailStuck(t, "%s did not happen within %v", what, harness.Bound())
-		t.FailNow()
+		harness.FatalStuck(t, "%s did not happen within %v", what, harness.Bound())
 	}
 }
 

@@ -256,8 +256,7 @@ func TestRequest_CancelledWhileReadingTheReply(t *testing.T) {
 		case <-r.done:
 			t.Fatalf("Request returned %v before the server read its message to EOF (did you call CloseWrite?)", r.err)
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "the server did not read Request's message to EOF within %v: did Request call CloseWrite?", harness.Bound())
 		}
 		cancelBlocked(t, r, cancel, "waiting for the reply of a server that read everything and never answers", loopback.ReadFunc)
 	})
@@ -332,8 +331,7 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 			}
 			return s.waiting()
 		}) {
-			harness.FailStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
 		}
 		hl.Release()
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
@@ -352,8 +350,7 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Serve did not call Accept within %v", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Serve did not call Accept within %v", harness.Bound())
 		}
 		s.cancel()
 		harness.Receive(t, al.Closed(), "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())

@@ -164,8 +164,7 @@ func TestReport_ReturnsOnlyAfterOK(t *testing.T) {
 			case <-r.done:
 				t.Fatalf("Report(%q, %q, %q) returned %v before the server read a line", tc.service, tc.state, tc.detail, r.err)
 			case <-time.After(harness.Bound()):
-				harness.FailStuck(t, "Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
-				t.FailNow()
+				harness.FatalStuck(t, "Report(%q, %q, %q): the server read no line within %v", tc.service, tc.state, tc.detail, harness.Bound())
 			}
 			assert.Equal(t, tc.line, line, "the line Report(%q, %q, %q) sent", tc.service, tc.state, tc.detail)
 			select {
@@ -199,8 +198,7 @@ func TestReport_FailsWithoutOK(t *testing.T) {
 				case <-r.done:
 					t.Errorf("Report returned %v before the collector read its line", r.err)
 				case <-time.After(harness.Bound()):
-					harness.FailStuck(t, "Report sent no line within %v", harness.Bound())
-					t.FailNow()
+					harness.FatalStuck(t, "Report sent no line within %v", harness.Bound())
 				}
 			})
 		}
@@ -249,8 +247,7 @@ func TestReport_CancelledWhileWaitingForOK(t *testing.T) {
 		case <-r.done:
 			t.Fatalf("Report returned %v before the collector read its line", r.err)
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Report sent no line within %v", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Report sent no line within %v", harness.Bound())
 		}
 		cancelBlocked(t, r, cancel, "waiting for the answer of a collector that read the line and never answers", loopback.ReadFunc)
 	})
@@ -412,8 +409,7 @@ func TestServe_ReturnsOnlyAfterItsConnectionGoroutinesFinished(t *testing.T) {
 			}
 			return s.waiting()
 		}) {
-			harness.FailStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Serve neither returned nor blocked within %v after its ctx was cancelled: while it waits for its goroutines, it should block (on a WaitGroup, a channel), not spin", harness.Bound())
 		}
 		hl.Release()
 		assert.NoError(t, s.Wait(), "Serve after its ctx was cancelled and its connection goroutine let go: it must return nil")
@@ -435,8 +431,7 @@ func TestServe_AnswersALineInFlightWhileStopping(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it read a line", s.Wait())
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Serve read no line within %v", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Serve read no line within %v", harness.Bound())
 		}
 		s.cancel()
 		hl.Release()
@@ -457,8 +452,7 @@ func TestServe_ClosesAConnectionAcceptedJustAsCtxIsCancelled(t *testing.T) {
 		case <-s.Done():
 			t.Fatalf("Serve returned %v before it accepted a connection", s.Wait())
 		case <-time.After(harness.Bound()):
-			harness.FailStuck(t, "Serve did not call Accept within %v", harness.Bound())
-			t.FailNow()
+			harness.FatalStuck(t, "Serve did not call Accept within %v", harness.Bound())
 		}
 		s.cancel()
 		harness.Receive(t, al.Closed(), "after ctx was cancelled, Serve did not close its listener within %v", harness.Bound())

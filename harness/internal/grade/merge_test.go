@@ -339,17 +339,17 @@ func TestMerge_VersionsNameWhatGraded(t *testing.T) {
 // Kept test binaries are named by the pristine version, which hashes the Go files of harness/
 // and not the other files there. A helper that embedded a file (go:embed) would change the
 // binaries without changing their name, so a kept binary would go stale: none may, until
-// pristineFiles hashes what it embeds.
+// versionedFiles hashes what it embeds.
 func TestMerge_PristineVersionCoversWhatTheHelpersEmbed(t *testing.T) {
-	names, err := pristineFiles(repoRoot(t))
+	names, err := versionedFiles(repoRoot(t))
 	require.NoError(t, err)
-	require.Contains(t, names, "harness/run.go", "pristineFiles lists the helpers")
+	require.Contains(t, names, "harness/run.go", "versionedFiles lists the helpers")
 	for _, rel := range names {
 		if !strings.HasPrefix(rel, "harness/") {
 			continue
 		}
 		data := readFile(t, filepath.Join(repoRoot(t), filepath.FromSlash(rel)))
 		assert.NotRegexp(t, `(?m)^//go:embed `, string(data),
-			"%s embeds files that pristineVersion does not hash: add them in pristineFiles", rel)
+			"%s embeds files that pristineVersion does not hash: add them in versionedFiles", rel)
 	}
 }

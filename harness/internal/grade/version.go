@@ -48,7 +48,7 @@ var graderVersion = sync.OnceValue(func() string {
 // graderVersion covers), the kata command and harness/testdata. Two clones of the same commit
 // have the same pristine version; a changed test, helper or point value gives another.
 func pristineVersion(root string) (string, error) {
-	names, err := pristineFiles(root)
+	names, err := versionedFiles(root)
 	if err != nil {
 		return "", fmt.Errorf("the pristine version of %s: %w", root, err)
 	}
@@ -63,8 +63,8 @@ func pristineVersion(root string) (string, error) {
 	return "tests-" + hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// pristineFiles lists, slash-separated and in a fixed order, the files pristineVersion hashes.
-func pristineFiles(root string) ([]string, error) {
+// versionedFiles lists, slash-separated and in a fixed order, the files pristineVersion hashes.
+func versionedFiles(root string) ([]string, error) {
 	names := []string{"go.mod", "go.sum"}
 	for _, top := range []string{"exercises", "harness"} {
 		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d fs.DirEntry, err error) error {
